@@ -1,0 +1,107 @@
+"""Repositories over plain dictionaries, sharing one store so deletes cascade as in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from tracking_core.entities import Site, User, Visit
+from tracking_core.errors import EmailTaken
+
+
+@attrs.define
+class InMemoryStore:
+    users: dict[int, User] = attrs.field(factory=dict)
+    sessions: dict[str, int] = attrs.field(factory=dict)
+    sites: dict[int, Site] = attrs.field(factory=dict)
+    visits: list[Visit] = attrs.field(factory=list)
+    next_id: int = 1
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class InMemoryUserRepository:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+
+    def add(self, *, email: str, name: str, password_hash: str, created_at: datetime) -> User:
+        if self.get_by_email(email) is not None:
+            raise EmailTaken()
+        user = User(self.store.new_id(), email, name, password_hash, created_at)
+        self.store.users[user.id] = user
+        return user
+
+    def get(self, user_id: int) -> User | None:
+        return self.store.users.get(user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self.store.users.values() if u.email == email), None)
+
+    def update(self, user: User) -> None:
+        if user.id in self.store.users:
+            self.store.users[user.id] = user
+
+    def delete(self, user_id: int) -> None:
+        store = self.store
+        owned = {site.id for site in store.sites.values() if site.owner_id == user_id}
+        store.visits = [visit for visit in store.visits if visit.site_id not in owned]
+        store.sites = {k: site for k, site in store.sites.items() if site.id not in owned}
+        store.sessions = {k: uid for k, uid in store.sessions.items() if uid != user_id}
+        store.users.pop(user_id, None)
+
+
+class InMemorySessionRepository:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+
+    def add(self, *, token_hash: str, user_id: int, created_at: datetime) -> None:
+        self.store.sessions[token_hash] = user_id
+
+    def user_id_for(self, token_hash: str) -> int | None:
+        return self.store.sessions.get(token_hash)
+
+    def delete(self, token_hash: str) -> None:
+        self.store.sessions.pop(token_hash, None)
+
+    def delete_for_user(self, user_id: int) -> None:
+        self.store.sessions = {k: u for k, u in self.store.sessions.items() if u != user_id}
+
+
+class InMemorySiteRepository:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+
+    def add(self, *, owner_id: int, base_url: str, created_at: datetime) -> Site:
+        site = Site(self.store.new_id(), owner_id, base_url, created_at)
+        self.store.sites[site.id] = site
+        return site
+
+    def get(self, site_id: int) -> Site | None:
+        return self.store.sites.get(site_id)
+
+    def list_for_owner(self, owner_id: int) -> list[Site]:
+        return sorted(
+            (site for site in self.store.sites.values() if site.owner_id == owner_id),
+            key=lambda site: site.id,
+        )
+
+
+class InMemoryVisitRepository:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+
+    def add_many(self, visits: Sequence[Visit]) -> None:
+        self.store.visits.extend(visits)
+
+    def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
+        # Stable sort on insertion order, so equal timestamps list the later arrival first.
+        mine = [v for v in reversed(self.store.visits) if v.site_id == site_id]
+        mine.sort(key=lambda visit: visit.created_at, reverse=True)
+        return mine[offset : offset + limit]
+
+    def count_for_site(self, site_id: int) -> int:
+        return sum(1 for visit in self.store.visits if visit.site_id == site_id)

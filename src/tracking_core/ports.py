@@ -1,0 +1,90 @@
+"""The core's view of the outside world. Adapters satisfy these protocols structurally."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from ipaddress import IPv4Address, IPv6Address
+from typing import Protocol
+
+from tracking_core.entities import Location, Site, User, Visit
+
+IPAddress = IPv4Address | IPv6Address
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str:
+        """A self-describing, salted, key-stretched hash of ``password``."""
+        ...
+
+    def verify(self, password: str, encoded: str) -> bool:
+        """Whether ``password`` matches ``encoded``, compared in constant time."""
+        ...
+
+    def needs_rehash(self, encoded: str) -> bool:
+        """Whether ``encoded`` was made with weaker settings than the current ones."""
+        ...
+
+
+class UserRepository(Protocol):
+    def add(self, *, email: str, name: str, password_hash: str, created_at: datetime) -> User:
+        """Store a new user; raises ``EmailTaken`` if the email is already registered."""
+        ...
+
+    def get(self, user_id: int) -> User | None: ...
+
+    def get_by_email(self, email: str) -> User | None: ...
+
+    def update(self, user: User) -> None:
+        """Save the user's name and password hash."""
+        ...
+
+    def delete(self, user_id: int) -> None:
+        """Remove the user with their sites, visits and sessions."""
+        ...
+
+
+class SessionRepository(Protocol):
+    """Logged-in sessions, stored by a hash of their token so a leaked table opens nothing."""
+
+    def add(self, *, token_hash: str, user_id: int, created_at: datetime) -> None: ...
+
+    def user_id_for(self, token_hash: str) -> int | None: ...
+
+    def delete(self, token_hash: str) -> None: ...
+
+    def delete_for_user(self, user_id: int) -> None: ...
+
+
+class SiteRepository(Protocol):
+    def add(self, *, owner_id: int, base_url: str, created_at: datetime) -> Site: ...
+
+    def get(self, site_id: int) -> Site | None: ...
+
+    def list_for_owner(self, owner_id: int) -> list[Site]:
+        """The owner's sites, oldest first."""
+        ...
+
+
+class VisitRepository(Protocol):
+    def add_many(self, visits: Sequence[Visit]) -> None:
+        """Store visits in one transaction: all of them or none."""
+        ...
+
+    def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
+        """A page of the site's visits, newest first."""
+        ...
+
+    def count_for_site(self, site_id: int) -> int: ...
+
+
+class Geodata(Protocol):
+    def locate(self, ip: IPAddress) -> Location | None:
+        """Where ``ip`` is, or None when unknown; never raises for a failing service."""
+        ...

@@ -1,0 +1,122 @@
+"""Recording what the beacon saw, and showing it to the site's owner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from tracking_core import rules
+from tracking_core.entities import Location, Site, User, Visit
+from tracking_core.errors import InvalidInput, SiteNotFound
+from tracking_core.ports import Clock, Geodata, IPAddress, SiteRepository, VisitRepository
+from tracking_core.use_cases.sites import get_owned_site
+
+#: The event recorded when the beacon names none: an ordinary page view.
+PAGE_VIEW = "pageview"
+
+
+@attrs.frozen
+class Hit:
+    """What one beacon request said, as plain values. Only these fields come from the client."""
+
+    site_id: int
+    url: str | None = None
+    referer_header: str | None = None
+    referrer: str | None = None
+    event: str | None = None
+    user_agent: str | None = None
+    ip: IPAddress | None = None
+
+
+def build_visit(hit: Hit, *, now: datetime) -> Visit:
+    """Validate a hit and turn it into a visit; raises ``InvalidInput`` naming each bad field.
+
+    The page is the ``url`` parameter, or else the ``Referer`` header (which is what a plain
+    ``<img>`` beacon sends).
+    """
+    errors: dict[str, list[str]] = {}
+    url = rules.collect(errors, "url", rules.clean_http_url, hit.url or hit.referer_header or "")
+    referrer = (
+        rules.collect(errors, "referrer", rules.clean_http_url, hit.referrer)
+        if hit.referrer
+        else None
+    )
+    event = rules.collect(errors, "event", rules.clean_event, hit.event) if hit.event else PAGE_VIEW
+    if errors:
+        raise InvalidInput(errors)
+    assert url is not None and event is not None
+    return Visit(
+        site_id=hit.site_id,
+        created_at=now,
+        url=url,
+        event=event,
+        browser=rules.clean_browser(hit.user_agent or ""),
+        referrer=referrer,
+        ip_address=str(hit.ip) if hit.ip is not None else None,
+    )
+
+
+def locate(geodata: Geodata, ip: IPAddress | None) -> Location | None:
+    """Look up only public addresses: private, loopback and reserved ones say nothing."""
+    if ip is None or not ip.is_global:
+        return None
+    location = geodata.locate(ip)
+    return None if location is None or location.is_empty() else location
+
+
+def record_visit(
+    *, sites: SiteRepository, visits: VisitRepository, geodata: Geodata, clock: Clock, hit: Hit
+) -> Visit:
+    """Validate and store one visit with its location.
+
+    Raises ``SiteNotFound`` or ``InvalidInput``.
+    """
+    if sites.get(hit.site_id) is None:
+        raise SiteNotFound(hit.site_id)
+    visit = build_visit(hit, now=clock.now())
+    visit = attrs.evolve(visit, location=locate(geodata, hit.ip))
+    visits.add_many([visit])
+    return visit
+
+
+@attrs.frozen
+class VisitPage:
+    site: Site
+    visits: list[Visit]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_visits(
+    *,
+    sites: SiteRepository,
+    visits: VisitRepository,
+    owner: User,
+    site_id: int,
+    page: int = 1,
+    per_page: int = 50,
+) -> VisitPage:
+    """One page of an owned site's visits, newest first. Raises ``SiteNotFound``."""
+    site = get_owned_site(sites=sites, owner=owner, site_id=site_id)
+    page = max(1, page)
+    return VisitPage(
+        site=site,
+        visits=visits.list_for_site(site.id, offset=(page - 1) * per_page, limit=per_page),
+        page=page,
+        per_page=per_page,
+        total=visits.count_for_site(site.id),
+    )
