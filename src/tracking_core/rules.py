@@ -22,13 +22,16 @@ class RuleBroken(ValueError):
 Rule = Callable[[str], str]
 
 
-def collect(errors: dict[str, list[str]], field: str, rule: Rule, raw: str) -> str | None:
-    """Apply ``rule`` to ``raw``; when it is broken, note the message under ``field``."""
+def collect(errors: dict[str, list[str]], field: str, rule: Rule, raw: str) -> str:
+    """Apply ``rule`` to ``raw``; when it is broken, note the message under ``field``.
+
+    Returns the cleaned value, or "" when broken: callers raise on ``errors`` before using it.
+    """
     try:
         return rule(raw)
     except RuleBroken as exc:
         errors.setdefault(field, []).append(str(exc))
-        return None
+        return ""
 
 
 def clean_name(raw: str) -> str:

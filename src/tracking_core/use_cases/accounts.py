@@ -37,7 +37,6 @@ def register(
     rules.collect(errors, "password", rules.check_new_password, password)
     if errors:
         raise InvalidInput(errors)
-    assert clean_name is not None and clean_email is not None
     if users.get_by_email(clean_email) is not None:
         raise EmailTaken()
     user = users.add(

@@ -45,7 +45,6 @@ def build_visit(hit: Hit, *, now: datetime) -> Visit:
     event = rules.collect(errors, "event", rules.clean_event, hit.event) if hit.event else PAGE_VIEW
     if errors:
         raise InvalidInput(errors)
-    assert url is not None and event is not None
     return Visit(
         site_id=hit.site_id,
         created_at=now,
