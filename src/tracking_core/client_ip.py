@@ -47,17 +47,17 @@ def client_ip(
     nothing to its left can be vouched for: the last address known good is returned instead.
     """
     address = parse_ip(peer) if peer else None
-    if address is None or not forwarded_for or not _is_trusted(address, trusted_proxies):
+    if address is None or not forwarded_for or not is_trusted_proxy(address, trusted_proxies):
         return address
     for entry in reversed(forwarded_for.split(",")):
         hop = parse_ip(entry)
         if hop is None:
             return address
         address = hop
-        if not _is_trusted(hop, trusted_proxies):
+        if not is_trusted_proxy(hop, trusted_proxies):
             return hop
     return address
 
 
-def _is_trusted(address: IPAddress, trusted: tuple[IPNetwork, ...]) -> bool:
+def is_trusted_proxy(address: IPAddress, trusted: tuple[IPNetwork, ...]) -> bool:
     return any(address.version == net.version and address in net for net in trusted)

@@ -1,0 +1,101 @@
+"""The composition root: the one place that turns settings into adapters.
+
+Tests build ``Services`` from in-memory fakes instead and hand them to the same app factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+import requests
+
+from adapters.clock import SystemClock
+from adapters.geodata_http import HttpGeodata
+from adapters.geodata_none import NoGeodata
+from adapters.memory import (
+    FixedClock,
+    InMemorySessionRepository,
+    InMemorySiteRepository,
+    InMemoryStore,
+    InMemoryUserRepository,
+    InMemoryVisitRepository,
+    PlainTextHasherForTests,
+)
+from adapters.sql.engine import make_engine
+from adapters.sql.repositories import (
+    SqlSessionRepository,
+    SqlSiteRepository,
+    SqlUserRepository,
+    SqlVisitRepository,
+)
+from entrypoints.settings import Settings
+from tracking_core.passwords import Pbkdf2PasswordHasher
+from tracking_core.ports import (
+    Clock,
+    Geodata,
+    PasswordHasher,
+    SessionRepository,
+    SiteRepository,
+    UserRepository,
+    VisitRepository,
+)
+
+
+def _nothing() -> None:
+    return None
+
+
+@attrs.frozen
+class Services:
+    users: UserRepository
+    sessions: SessionRepository
+    sites: SiteRepository
+    visits: VisitRepository
+    geodata: Geodata
+    clock: Clock
+    hasher: PasswordHasher
+    #: Releases what the adapters hold (connection pools, HTTP sessions).
+    close: Callable[[], None] = _nothing
+
+
+def in_memory_services(
+    *,
+    clock: Clock | None = None,
+    geodata: Geodata | None = None,
+    hasher: PasswordHasher | None = None,
+) -> Services:
+    """Services over in-memory adapters: for tests, demos, and trying the app without a database."""
+    store = InMemoryStore()
+    return Services(
+        users=InMemoryUserRepository(store),
+        sessions=InMemorySessionRepository(store),
+        sites=InMemorySiteRepository(store),
+        visits=InMemoryVisitRepository(store),
+        geodata=geodata or NoGeodata(),
+        clock=clock or FixedClock(),
+        hasher=hasher or PlainTextHasherForTests(),
+    )
+
+
+def bootstrap(settings: Settings) -> Services:
+    engine = make_engine(settings.database_url)
+    http = requests.Session()
+    geodata: Geodata = (
+        HttpGeodata(settings.geodata_url, session=http) if settings.geodata_url else NoGeodata()
+    )
+
+    def close() -> None:
+        http.close()
+        engine.dispose()
+
+    return Services(
+        users=SqlUserRepository(engine),
+        sessions=SqlSessionRepository(engine),
+        sites=SqlSiteRepository(engine),
+        visits=SqlVisitRepository(engine),
+        geodata=geodata,
+        clock=SystemClock(),
+        hasher=Pbkdf2PasswordHasher(),
+        close=close,
+    )

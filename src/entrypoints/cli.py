@@ -1,0 +1,48 @@
+"""The ``tracking`` command: ``tracking migrate`` and ``tracking serve``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+import uvicorn
+
+from adapters.sql.migrate import upgrade
+from entrypoints.settings import SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tracking", description="Self-hosted web analytics.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("serve", help="serve the web app (settings from TRACKING_* variables)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as exc:
+        print(f"tracking: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        upgrade(settings.database_url)
+        print("Database is up to date.")
+        return 0
+    print(f"Tracking is serving on http://{settings.host}:{settings.port}", flush=True)
+    uvicorn.run(
+        "entrypoints.web.asgi:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        # The app reads X-Forwarded-For itself, trusting only TRACKING_TRUSTED_PROXIES.
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Settings, read once at the edge from environment variables with typed casts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from tracking_core.client_ip import IPNetwork, parse_networks
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot work; the message names the variable."""
+
+
+@attrs.frozen
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str = attrs.field(repr=False)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    geodata_url: str | None = None
+    trusted_proxies: tuple[IPNetwork, ...] = parse_networks(["127.0.0.1", "::1"])
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
+    public_url: str | None = None
+    workers: int = 1
+
+
+def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
+    """Settings from ``environ``; creates the data folder and, if needed, the secret key."""
+    data_dir = Path(environ.get("TRACKING_DATA_DIR") or (cwd or Path.cwd()) / "data").resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Settings(
+        data_dir=data_dir,
+        database_url=environ.get("TRACKING_DATABASE_URL")
+        or f"sqlite:///{data_dir / 'tracking.db'}",
+        secret_key=environ.get("TRACKING_SECRET_KEY") or stored_secret_key(data_dir / "secret_key"),
+        host=environ.get("TRACKING_HOST") or "127.0.0.1",
+        port=_integer(environ, "TRACKING_PORT", 8000, low=1, high=65535),
+        geodata_url=environ.get("TRACKING_GEODATA_URL") or None,
+        trusted_proxies=_networks(environ.get("TRACKING_TRUSTED_PROXIES", "127.0.0.1,::1")),
+        allowed_hosts=_words(environ.get("TRACKING_ALLOWED_HOSTS", "localhost,127.0.0.1")),
+        public_url=(environ.get("TRACKING_PUBLIC_URL") or "").rstrip("/") or None,
+        workers=_integer(environ, "TRACKING_WORKERS", 1, low=1, high=64),
+    )
+
+
+def stored_secret_key(path: Path) -> str:
+    """The key kept at ``path``, made on first use with owner-only permissions (0600)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            message = f"{path} holds no usable secret key; delete it to make a new one"
+            raise SettingsError(message) from None
+        return key
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(key + "\n")
+    return key
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _networks(raw: str) -> tuple[IPNetwork, ...]:
+    try:
+        return parse_networks(raw.split(","))
+    except ValueError as exc:
+        raise SettingsError(f"TRACKING_TRUSTED_PROXIES: {exc}") from None
+
+
+def _words(raw: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in raw.split(",") if word.strip())

@@ -1,0 +1,1 @@
+"""The Starlette web app: HTML pages for owners and the public beacon for visitors."""

@@ -1,0 +1,84 @@
+"""Every error the app answers with, mapped to an HTTP response in this one place."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ExceptionHandler
+
+from entrypoints.web.exceptions import CsrfRejected, LoginRequired
+from entrypoints.web.templating import Pages
+from tracking_core.errors import InvalidInput, NotFound, SiteNotFound, TrackingError
+
+log = logging.getLogger(__name__)
+
+_JSON_PATHS = re.compile(r"^/(sites/[^/]+/visit|healthz|api/.*)$")
+BEACON_CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+def exception_handlers(pages: Pages) -> dict[type[Exception] | int, ExceptionHandler]:
+    async def invalid_input(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, InvalidInput)
+        return _answer(pages, request, 400, "Invalid input", exc.errors)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        field = "site" if isinstance(exc, SiteNotFound) else "request"
+        return _answer(pages, request, 404, "Not found", {field: [str(exc)]})
+
+    async def tracking_error(request: Request, exc: Exception) -> Response:
+        return _answer(pages, request, 400, str(exc))
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login/?next={quote(target, safe='/')}", status_code=303)
+
+    async def csrf_rejected(request: Request, exc: Exception) -> Response:
+        message = "This form has expired or was not sent by this site. Reload the page and retry."
+        return _answer(pages, request, 403, message)
+
+    async def http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return _answer(pages, request, exc.status_code, exc.detail, headers=exc.headers)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _answer(pages, request, 500, "Something went wrong on our side.")
+
+    return {
+        InvalidInput: invalid_input,
+        NotFound: not_found,
+        TrackingError: tracking_error,
+        LoginRequired: login_required,
+        CsrfRejected: csrf_rejected,
+        HTTPException: http_exception,
+        Exception: server_error,
+    }
+
+
+def _answer(
+    pages: Pages,
+    request: Request,
+    status: int,
+    message: str,
+    errors: dict[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if _JSON_PATHS.match(request.url.path):
+        body = {"errors": errors or {"request": [message]}}
+        cors = BEACON_CORS if request.url.path.endswith("/visit") else {}
+        return JSONResponse(body, status_code=status, headers={**(headers or {}), **cors})
+    if status in (204, 304):
+        return Response(status_code=status, headers=headers)
+    return pages.render(
+        request,
+        "error.html",
+        {"status": status, "message": message, "errors": errors or {}},
+        status_code=status,
+        headers=headers,
+    )

@@ -1,0 +1,80 @@
+"""The owner's pages: their list of sites, and each site's visits and tracking snippet."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from entrypoints.web.context import WebContext
+from entrypoints.web.forms import INVALID_FORM, form_text
+from entrypoints.web.snippet import tracking_snippet
+from entrypoints.web.templating import flash
+from tracking_core.errors import InvalidInput
+from tracking_core.use_cases.sites import add_site, list_sites
+from tracking_core.use_cases.visits import list_visits
+
+VISITS_PER_PAGE = 50
+
+
+class SitePages:
+    def __init__(self, web: WebContext) -> None:
+        self.web = web
+        self.services = web.services
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/sites", self.index, methods=["GET", "POST"]),
+            Route("/sites/{site_id:int}", self.show, methods=["GET"]),
+        ]
+
+    async def index(self, request: Request) -> Response:
+        user = await self.web.auth.require_user(request)
+        values: dict[str, str] = {}
+        errors: dict[str, list[str]] = {}
+        if request.method == "POST":
+            form = await self.web.csrf.verified_form(request)
+            values["base_url"] = form_text(form.get("base_url"))
+            try:
+                await run_in_threadpool(
+                    add_site,
+                    sites=self.services.sites,
+                    clock=self.services.clock,
+                    owner=user,
+                    base_url=values["base_url"],
+                )
+            except InvalidInput as exc:
+                errors = exc.errors
+            else:
+                flash(request, "Added site")
+                return RedirectResponse("/sites", status_code=303)
+        sites = await run_in_threadpool(list_sites, sites=self.services.sites, owner=user)
+        return self.web.pages.render(
+            request,
+            "sites.html",
+            {"sites": sites, "values": values, "errors": errors},
+            status_code=INVALID_FORM if errors else 200,
+        )
+
+    async def show(self, request: Request) -> Response:
+        user = await self.web.auth.require_user(request)
+        page = await run_in_threadpool(
+            list_visits,
+            sites=self.services.sites,
+            visits=self.services.visits,
+            owner=user,
+            site_id=request.path_params["site_id"],
+            page=_page_number(request.query_params.get("page")),
+            per_page=VISITS_PER_PAGE,
+        )
+        public_base = self.web.settings.public_url or str(request.base_url)
+        return self.web.pages.render(
+            request,
+            "site.html",
+            {"page": page, "snippet": tracking_snippet(public_base, page.site.id)},
+        )
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 9 else 1
