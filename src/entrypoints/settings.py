@@ -42,8 +42,9 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Set
         host=environ.get("TRACKING_HOST") or "127.0.0.1",
         port=_integer(environ, "TRACKING_PORT", 8000, low=1, high=65535),
         geodata_url=environ.get("TRACKING_GEODATA_URL") or None,
-        trusted_proxies=_networks(environ.get("TRACKING_TRUSTED_PROXIES", "127.0.0.1,::1")),
-        allowed_hosts=_words(environ.get("TRACKING_ALLOWED_HOSTS", "localhost,127.0.0.1")),
+        # An empty variable counts as unset: `make` exports unset variables as empty strings.
+        trusted_proxies=_networks(environ.get("TRACKING_TRUSTED_PROXIES") or "127.0.0.1,::1"),
+        allowed_hosts=_words(environ.get("TRACKING_ALLOWED_HOSTS") or "localhost,127.0.0.1"),
         public_url=(environ.get("TRACKING_PUBLIC_URL") or "").rstrip("/") or None,
         workers=_integer(environ, "TRACKING_WORKERS", 1, low=1, high=64),
     )

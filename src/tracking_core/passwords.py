@@ -18,6 +18,8 @@ DEFAULT_ITERATIONS = 260_000
 MIN_ITERATIONS = 220_000
 _SALT_BYTES = 16
 _DIGEST_BYTES = 64
+#: The most iterations hashlib accepts (a C int); a count outside 1.._MAX is malformed.
+_MAX_ITERATIONS = 2**31 - 1
 
 
 def _b64encode(raw: bytes) -> str:
@@ -30,10 +32,11 @@ def _b64decode(text: str) -> bytes:
 
 def _parse(encoded: str) -> tuple[int, bytes, bytes] | None:
     try:
-        algorithm, iterations, salt, digest = encoded.split("$")
-        if algorithm != ALGORITHM:
+        algorithm, iterations_text, salt, digest = encoded.split("$")
+        iterations = int(iterations_text)
+        if algorithm != ALGORITHM or not 1 <= iterations <= _MAX_ITERATIONS:
             return None
-        return int(iterations), _b64decode(salt), _b64decode(digest)
+        return iterations, _b64decode(salt), _b64decode(digest)
     except ValueError:  # wrong number of parts, a non-integer, or bad base64
         return None
 

@@ -1,0 +1,56 @@
+"""Building the one engine the application uses, with the settings each backend needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+#: Applied to every new SQLite connection: these settings do not persist in the file.
+SQLITE_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+    SQLite gets its folder created and, on every connection, enforced foreign keys (so deletes
+    cascade), write-ahead logging (readers do not block the writer) and a busy timeout.
+    """
+    parsed = _with_psycopg(make_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    _create_parent_folder(parsed)
+    engine = create_engine(parsed, pool_pre_ping=True)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def _with_psycopg(url: URL) -> URL:
+    """Plain ``postgresql://`` would ask for psycopg2; psycopg 3 is the driver installed."""
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _create_parent_folder(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()

@@ -1,0 +1,214 @@
+"""The core's repository ports over SQLAlchemy Core; each method is one short transaction.
+
+Rows are translated to the core's entities here, explicitly, so no SQLAlchemy object leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+from sqlalchemy import ColumnElement, Engine, Row, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from adapters.sql import tables
+from tracking_core.entities import Location, Site, User, Visit
+from tracking_core.errors import EmailTaken
+
+#: The visits table spells out a location in columns named after ``Location``'s fields.
+_LOCATION_COLUMNS = tuple(field.name for field in attrs.fields(Location))
+
+
+class SqlUserRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, *, email: str, name: str, password_hash: str, created_at: datetime) -> User:
+        """Store a new user; the unique index, not a prior lookup, decides whether it is taken."""
+        statement = (
+            insert(tables.users)
+            .values(email=email, name=name, password_hash=password_hash, created_at=created_at)
+            .returning(*tables.users.c)
+        )
+        try:
+            with self.engine.begin() as connection:
+                row = connection.execute(statement).one()
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise EmailTaken() from exc
+            raise
+        return _user(row)
+
+    def get(self, user_id: int) -> User | None:
+        return self._one_or_none(tables.users.c.id == user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        return self._one_or_none(tables.users.c.email == email)
+
+    def update(self, user: User) -> None:
+        statement = (
+            update(tables.users)
+            .where(tables.users.c.id == user.id)
+            .values(name=user.name, password_hash=user.password_hash)
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def delete(self, user_id: int) -> None:
+        """Sites, their visits and sessions go too, by ``ON DELETE CASCADE``."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(tables.users).where(tables.users.c.id == user_id))
+
+    def _one_or_none(self, condition: ColumnElement[bool]) -> User | None:
+        with self.engine.begin() as connection:
+            row = connection.execute(select(tables.users).where(condition)).one_or_none()
+        return None if row is None else _user(row)
+
+
+class SqlSessionRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, *, token_hash: str, user_id: int, created_at: datetime) -> None:
+        statement = insert(tables.sessions).values(
+            token_hash=token_hash, user_id=user_id, created_at=created_at
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def user_id_for(self, token_hash: str) -> int | None:
+        statement = select(tables.sessions.c.user_id).where(
+            tables.sessions.c.token_hash == token_hash
+        )
+        with self.engine.begin() as connection:
+            user_id = connection.execute(statement).scalar_one_or_none()
+        return None if user_id is None else int(user_id)
+
+    def delete(self, token_hash: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                delete(tables.sessions).where(tables.sessions.c.token_hash == token_hash)
+            )
+
+    def delete_for_user(self, user_id: int) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(tables.sessions).where(tables.sessions.c.user_id == user_id))
+
+
+class SqlSiteRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, *, owner_id: int, base_url: str, created_at: datetime) -> Site:
+        statement = (
+            insert(tables.sites)
+            .values(owner_id=owner_id, base_url=base_url, created_at=created_at)
+            .returning(*tables.sites.c)
+        )
+        with self.engine.begin() as connection:
+            row = connection.execute(statement).one()
+        return _site(row)
+
+    def get(self, site_id: int) -> Site | None:
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(tables.sites).where(tables.sites.c.id == site_id)
+            ).one_or_none()
+        return None if row is None else _site(row)
+
+    def list_for_owner(self, owner_id: int) -> list[Site]:
+        """Oldest first, by id as in the in-memory fake: ids grow in the order sites are added."""
+        statement = (
+            select(tables.sites)
+            .where(tables.sites.c.owner_id == owner_id)
+            .order_by(tables.sites.c.id)
+        )
+        with self.engine.begin() as connection:
+            return [_site(row) for row in connection.execute(statement)]
+
+
+class SqlVisitRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add_many(self, visits: Sequence[Visit]) -> None:
+        """One executemany in one transaction: a row the database refuses stores none."""
+        if not visits:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(insert(tables.visits), [_visit_values(visit) for visit in visits])
+
+    def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
+        """Newest first; visits from the same instant list the later arrival first."""
+        statement = (
+            select(tables.visits)
+            .where(tables.visits.c.site_id == site_id)
+            .order_by(tables.visits.c.created_at.desc(), tables.visits.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.engine.begin() as connection:
+            return [_visit(row) for row in connection.execute(statement)]
+
+    def count_for_site(self, site_id: int) -> int:
+        statement = (
+            select(func.count())
+            .select_from(tables.visits)
+            .where(tables.visits.c.site_id == site_id)
+        )
+        with self.engine.begin() as connection:
+            return int(connection.execute(statement).scalar_one())
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """SQLSTATE 23505 on PostgreSQL; SQLite names its constraint failures instead."""
+    original = exc.orig
+    return (
+        getattr(original, "sqlstate", None) == "23505"
+        or getattr(original, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_UNIQUE"
+    )
+
+
+def _user(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+    )
+
+
+def _site(row: Row[Any]) -> Site:
+    return Site(id=row.id, owner_id=row.owner_id, base_url=row.base_url, created_at=row.created_at)
+
+
+def _visit_values(visit: Visit) -> dict[str, object]:
+    location = visit.location or Location()
+    return {
+        "site_id": visit.site_id,
+        "created_at": visit.created_at,
+        "url": visit.url,
+        "event": visit.event,
+        "browser": visit.browser,
+        "referrer": visit.referrer,
+        "ip_address": visit.ip_address,
+        **{name: getattr(location, name) for name in _LOCATION_COLUMNS},
+    }
+
+
+def _visit(row: Row[Any]) -> Visit:
+    """A row whose location columns are all null had no known location."""
+    location = Location(**{name: row._mapping[name] for name in _LOCATION_COLUMNS})
+    return Visit(
+        site_id=row.site_id,
+        created_at=row.created_at,
+        url=row.url,
+        event=row.event,
+        browser=row.browser,
+        referrer=row.referrer,
+        ip_address=row.ip_address,
+        location=None if location.is_empty() else location,
+    )

@@ -1,0 +1,126 @@
+"""The database schema, in SQLAlchemy Core. Migrations must reproduce exactly this.
+
+Strings are unbounded ``Text``: the length limits live in the core's rules, so SQLite (which
+ignores lengths) and PostgreSQL (which enforces them) cannot disagree about what fits.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+#: Deterministic constraint names, so later migrations can refer to them on both backends.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL keeps the instant in ``timestamptz`` but answers in the session's zone; SQLite
+    keeps text and answers naive. Storing UTC and reading it back as UTC hides both. Naive input
+    is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"a naive datetime cannot be stored: {value!r}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+#: SQLite only auto-numbers an ``INTEGER PRIMARY KEY`` (a rowid alias), never a ``BIGINT`` one.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "owner_id",
+        Integer,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("base_url", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("browser", Text, nullable=False),
+    Column("referrer", Text, nullable=True),
+    Column("ip_address", Text, nullable=True),
+    Column("city", Text, nullable=True),
+    Column("zip_code", Text, nullable=True),
+    Column("region_name", Text, nullable=True),
+    Column("country_code", Text, nullable=True),
+    Column("country_name", Text, nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Index("ix_visits_site_id_created_at", "site_id", "created_at"),
+)

@@ -1,0 +1,45 @@
+"""The engine factory sets SQLite up for a web server: cascades, concurrency, no lost folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+
+from adapters.sql.engine import make_engine
+
+
+def test_a_sqlite_engine_creates_the_missing_folder_and_sets_its_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "there.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            pragmas = [
+                connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                for name in ("foreign_keys", "journal_mode", "synchronous", "busy_timeout")
+            ]
+    finally:
+        engine.dispose()
+
+    assert path.exists()
+    assert pragmas == [1, "wal", 1, 5000]
+
+
+def test_every_pooled_sqlite_connection_enforces_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'tracking.db'}")
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            values = [c.execute(text("PRAGMA foreign_keys")).scalar_one() for c in (first, second)]
+    finally:
+        engine.dispose()
+
+    assert values == [1, 1]
+
+
+def test_a_plain_postgresql_url_is_given_the_installed_psycopg_driver() -> None:
+    engine = make_engine("postgresql://user:secret@db.example:5432/tracking")
+    try:
+        assert engine.url.drivername == "postgresql+psycopg"
+        assert engine.url.password == "secret"
+    finally:
+        engine.dispose()
