@@ -70,5 +70,9 @@ class Pbkdf2PasswordHasher:
     @staticmethod
     def _derive(password: str, salt: bytes, iterations: int) -> bytes:
         return hashlib.pbkdf2_hmac(
-            "sha512", password.encode("utf-8"), salt, iterations, dklen=_DIGEST_BYTES
+            "sha512",
+            password.encode("utf-8", "surrogatepass"),
+            salt,
+            iterations,
+            dklen=_DIGEST_BYTES,
         )

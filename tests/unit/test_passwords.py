@@ -153,3 +153,9 @@ def test_login_upgrades_a_weak_stored_hash_to_the_current_work_factor(
     assert stored is not None
     assert stored.password_hash.startswith(f"pbkdf2_sha512${DEFAULT_ITERATIONS}$")
     assert not hasher.needs_rehash(stored.password_hash)
+
+
+def test_a_password_with_a_lone_surrogate_hashes_and_verifies() -> None:
+    hasher = Pbkdf2PasswordHasher()
+    encoded = hasher.hash("pass\ud800word")
+    assert hasher.verify("pass\ud800word", encoded)

@@ -469,3 +469,12 @@ def test_walking_every_page_shows_each_visit_once_newest_first(total: int, per_p
     assert [visit for page in pages for visit in page.visits] == recorded[::-1]
     assert all(1 <= len(page.visits) <= per_page for page in pages if total)
     assert [page.has_next for page in pages] == [n < len(pages) for n in range(1, len(pages) + 1)]
+
+
+def test_list_visits_treats_a_page_size_below_one_as_one(fakes: Fakes) -> None:
+    owner = fakes.sign_up().user
+    site = fakes.new_site(owner)
+    page = list_visits(
+        sites=fakes.sites, visits=fakes.visits, owner=owner, site_id=site.id, per_page=0
+    )
+    assert (page.per_page, page.pages) == (1, 1)

@@ -111,7 +111,7 @@ def list_visits(
 ) -> VisitPage:
     """One page of an owned site's visits, newest first. Raises ``SiteNotFound``."""
     site = get_owned_site(sites=sites, owner=owner, site_id=site_id)
-    page = max(1, page)
+    page, per_page = max(1, page), max(1, per_page)
     return VisitPage(
         site=site,
         visits=visits.list_for_site(site.id, offset=(page - 1) * per_page, limit=per_page),
