@@ -55,3 +55,6 @@ class Visit:
     referrer: str | None = None
     ip_address: str | None = None
     location: Location | None = None
+    screen_width: int | None = None
+    #: Custom event properties, names to values, as sent by ``tracking.event(name, props)``.
+    props: dict[str, str] = attrs.field(factory=dict)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 MAX_NAME = 50
@@ -13,6 +14,10 @@ MAX_PASSWORD = 1024  # bounds the work PBKDF2 is asked to do
 MAX_URL = 2048
 MAX_EVENT = 100
 MAX_BROWSER = 512
+MAX_PROPS = 10
+MAX_PROP_KEY = 40
+MAX_PROP_VALUE = 200
+MAX_WIDTH = 100_000
 
 
 class RuleBroken(ValueError):
@@ -104,6 +109,42 @@ def clean_event(raw: str) -> str:
 def clean_browser(raw: str) -> str:
     """A User-Agent is informative, not essential: trim it instead of refusing the visit."""
     return "".join(c for c in raw if not _is_control(c)).strip()[:MAX_BROWSER]
+
+
+def clean_props(raw: object) -> dict[str, str]:
+    """Custom event properties: a small flat object of text, numbers or booleans, kept as text."""
+    if not isinstance(raw, Mapping):
+        raise RuleBroken("Send properties as an object of names to values.")
+    if len(raw) > MAX_PROPS:
+        raise RuleBroken(f"Send at most {MAX_PROPS} properties.")
+    props: dict[str, str] = {}
+    for key, value in raw.items():
+        name = key.strip() if isinstance(key, str) else ""
+        if not name or len(name) > MAX_PROP_KEY or _has_control_characters(name):
+            raise RuleBroken(f"Property names are 1 to {MAX_PROP_KEY} printable characters.")
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, int | float) and math.isfinite(value):
+            text = repr(value) if isinstance(value, float) else str(value)
+        elif isinstance(value, str):
+            text = value.strip()
+        else:
+            raise RuleBroken(f"Property {name!r} must be text, a number or a boolean.")
+        if len(text) > MAX_PROP_VALUE or _has_control_characters(text):
+            raise RuleBroken(
+                f"Property {name!r} must be at most {MAX_PROP_VALUE} printable characters."
+            )
+        props[name] = text
+    return props
+
+
+def clean_width(raw: object) -> int:
+    """The screen width in CSS pixels, as a whole number (text from a query string is fine)."""
+    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 6:
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MAX_WIDTH:
+        raise RuleBroken(f"Send the screen width as a whole number from 1 to {MAX_WIDTH}.")
+    return raw
 
 
 def _is_control(char: str) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from adapters.sql.engine import make_engine
@@ -52,7 +53,10 @@ def test_migrating_a_database_already_at_head_changes_nothing(
 
     upgrade(empty_database_url)
 
-    assert revision == "0001"
+    assert (
+        revision
+        == ScriptDirectory.from_config(alembic_config(empty_database_url)).get_current_head()
+    )
     assert head_revision(empty_engine) == revision
     assert schema_differences(empty_engine) == []
 

@@ -5,6 +5,7 @@ Rows are translated to the core's entities here, explicitly, so no SQLAlchemy ob
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -196,6 +197,8 @@ def _visit_values(visit: Visit) -> dict[str, object]:
         "referrer": visit.referrer,
         "ip_address": visit.ip_address,
         **{name: getattr(location, name) for name in _LOCATION_COLUMNS},
+        "screen_width": visit.screen_width,
+        "props": json.dumps(visit.props, ensure_ascii=False) if visit.props else None,
     }
 
 
@@ -211,4 +214,6 @@ def _visit(row: Row[Any]) -> Visit:
         referrer=row.referrer,
         ip_address=row.ip_address,
         location=None if location.is_empty() else location,
+        screen_width=row.screen_width,
+        props=json.loads(row.props) if row.props else {},
     )

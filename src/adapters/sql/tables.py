@@ -122,5 +122,8 @@ visits = Table(
     Column("country_name", Text, nullable=True),
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
+    Column("screen_width", Integer, nullable=True),
+    #: Custom event properties as a JSON object of strings; null when there are none.
+    Column("props", Text, nullable=True),
     Index("ix_visits_site_id_created_at", "site_id", "created_at"),
 )

@@ -18,7 +18,8 @@ from tracking_core.errors import InvalidInput, NotFound, SiteNotFound, TrackingE
 
 log = logging.getLogger(__name__)
 
-_JSON_PATHS = re.compile(r"^/(sites/[^/]+/visit|healthz|api/.*)$")
+_JSON_PATHS = re.compile(r"^/(sites/[^/]+/visit(\.gif)?|healthz|api/.*)$")
+_BEACON_PATHS = re.compile(r"^/sites/[^/]+/visit(\.gif)?$")
 BEACON_CORS = {"Access-Control-Allow-Origin": "*"}
 
 
@@ -71,7 +72,7 @@ def _answer(
 ) -> Response:
     if _JSON_PATHS.match(request.url.path):
         body = {"errors": errors or {"request": [message]}}
-        cors = BEACON_CORS if request.url.path.endswith("/visit") else {}
+        cors = BEACON_CORS if _BEACON_PATHS.match(request.url.path) else {}
         return JSONResponse(body, status_code=status, headers={**(headers or {}), **cors})
     if status in (204, 304):
         return Response(status_code=status, headers=headers)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -11,6 +13,8 @@ from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.errors import InvalidInput, SiteNotFound
 from tracking_core.ports import Clock, Geodata, IPAddress, SiteRepository, VisitRepository
 from tracking_core.use_cases.sites import get_owned_site
+
+T = TypeVar("T")
 
 #: The event recorded when the beacon names none: an ordinary page view.
 PAGE_VIEW = "pageview"
@@ -27,6 +31,9 @@ class Hit:
     event: str | None = None
     user_agent: str | None = None
     ip: IPAddress | None = None
+    #: Raw as the client sent them (text from a query string, numbers and objects from JSON).
+    width: object = None
+    props: object = None
 
 
 def build_visit(hit: Hit, *, now: datetime) -> Visit:
@@ -43,6 +50,8 @@ def build_visit(hit: Hit, *, now: datetime) -> Visit:
         else None
     )
     event = rules.collect(errors, "event", rules.clean_event, hit.event) if hit.event else PAGE_VIEW
+    width = _optional(errors, "width", rules.clean_width, hit.width)
+    props = _optional(errors, "props", rules.clean_props, hit.props) or {}
     if errors:
         raise InvalidInput(errors)
     return Visit(
@@ -53,7 +62,21 @@ def build_visit(hit: Hit, *, now: datetime) -> Visit:
         browser=rules.clean_browser(hit.user_agent or ""),
         referrer=referrer,
         ip_address=str(hit.ip) if hit.ip is not None else None,
+        screen_width=width,
+        props=props,
     )
+
+
+def _optional(
+    errors: dict[str, list[str]], field: str, rule: Callable[[object], T], raw: object
+) -> T | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return rule(raw)
+    except rules.RuleBroken as exc:
+        errors.setdefault(field, []).append(str(exc))
+        return None
 
 
 def locate(geodata: Geodata, ip: IPAddress | None) -> Location | None:

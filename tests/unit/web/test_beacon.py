@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -182,3 +183,77 @@ def test_the_beacon_needs_no_csrf_token_and_no_login(
     client.cookies.clear()
     response = client.post(f"/sites/{site_id}/visit", data={"url": "https://example.com/"})
     assert response.status_code == 204
+
+
+def test_a_text_plain_json_body_like_send_beacon_sends_is_recorded(
+    client: TestClient, services: Services, site_id: int
+) -> None:
+    body = {
+        "url": "https://example.com/pricing",
+        "referrer": "https://search.example/?q=x",
+        "event": "Purchase",
+        "width": 1280,
+        "props": {"plan": "pro", "amount": 9, "trial": False},
+    }
+    response = client.post(
+        f"/sites/{site_id}/visit",
+        content=json.dumps(body),
+        headers={"content-type": "text/plain;charset=UTF-8"},
+    )
+    assert response.status_code == 204, response.text
+    visit = services.visits.list_for_site(site_id, offset=0, limit=1)[0]
+    assert (visit.url, visit.referrer, visit.event, visit.screen_width) == (
+        "https://example.com/pricing",
+        "https://search.example/?q=x",
+        "Purchase",
+        1280,
+    )
+    assert visit.props == {"plan": "pro", "amount": "9", "trial": "false"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("not json", "body"),
+        ("[1, 2]", "body"),
+        ('{"url": 5}', "url"),
+        ('{"url": "https://example.com/", "width": "wide"}', "width"),
+        ('{"url": "https://example.com/", "props": [1]}', "props"),
+        ('{"url": "https://example.com/", "props": {"a": {"nested": 1}}}', "props"),
+        (
+            json.dumps({"url": "https://example.com/", "props": {str(i): i for i in range(11)}}),
+            "props",
+        ),
+        (json.dumps({"url": "https://example.com/", "props": {"k": "v" * 201}}), "props"),
+    ],
+)
+def test_a_bad_json_body_is_a_400_naming_the_field(
+    client: TestClient, services: Services, site_id: int, body: str, field: str
+) -> None:
+    response = client.post(
+        f"/sites/{site_id}/visit", content=body, headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert services.visits.count_for_site(site_id) == 0
+
+
+def test_the_pixel_answers_a_transparent_gif_that_is_never_cached(
+    client: TestClient, services: Services, site_id: int
+) -> None:
+    response = client.get(
+        f"/sites/{site_id}/visit.gif", headers={"referer": "https://example.com/no-js"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/gif"
+    assert response.content.startswith(b"GIF89a")
+    assert "no-store" in response.headers["cache-control"]
+    assert services.visits.list_for_site(site_id, offset=0, limit=1)[0].url == (
+        "https://example.com/no-js"
+    )
+
+
+def test_a_pixel_for_an_unknown_site_is_a_404(client: TestClient) -> None:
+    response = client.get("/sites/4242/visit.gif", params={"url": "https://example.com/"})
+    assert response.status_code == 404
+    assert response.headers["access-control-allow-origin"] == "*"
