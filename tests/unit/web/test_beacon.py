@@ -154,7 +154,7 @@ def test_junk_forwarded_for_never_breaks_the_beacon(
         response = behind_proxy.get(
             f"/sites/{site_id}/visit",
             params={"url": "https://example.com/"},
-            headers={"x-forwarded-for": junk.encode("utf-8")},
+            headers=[(b"x-forwarded-for", junk.encode("utf-8"))],
         )
         assert response.status_code == 204, junk
 
