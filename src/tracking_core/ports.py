@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from ipaddress import IPv4Address, IPv6Address
 from typing import Protocol
 
 from tracking_core.entities import Location, Site, User, Visit
+from tracking_core.reports.agents import Agent
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -87,4 +88,38 @@ class VisitRepository(Protocol):
 class Geodata(Protocol):
     def locate(self, ip: IPAddress) -> Location | None:
         """Where ``ip`` is, or None when unknown; never raises for a failing service."""
+        ...
+
+
+class UserAgentParser(Protocol):
+    def parse(self, user_agent: str) -> Agent:
+        """What ``user_agent`` says about browser, system and device; never raises.
+
+        Bots are flagged (``Agent.is_bot``); an empty or unreadable string gives ``Agent()``.
+        Called on every beacon request, so implementations should cache.
+        """
+        ...
+
+
+class SaltStore(Protocol):
+    """The random daily salts behind cookieless visitor ids, one per site and local day.
+
+    A salt must never be derivable from anything: it is made from ``secrets`` and stored
+    as given, and deleting it makes the ids of its day impossible to recompute.
+    """
+
+    def get(self, site_id: int, day: date) -> bytes | None:
+        """The salt of ``site_id`` for its local ``day``, or None if there is none yet."""
+        ...
+
+    def add(self, site_id: int, day: date, salt: bytes, *, created_at: datetime) -> bytes:
+        """Store ``salt`` unless one exists for that site and day; return the stored one.
+
+        Two processes racing to add a salt must both end up with the same one
+        (insert-if-absent, then read).
+        """
+        ...
+
+    def delete_created_before(self, cutoff: datetime) -> int:
+        """Forget every salt created before ``cutoff``; returns how many were deleted."""
         ...

@@ -10,9 +10,12 @@ from adapters.memory.repositories import (
     InMemoryUserRepository,
     InMemoryVisitRepository,
 )
+from adapters.memory.salts import InMemorySaltStore
+from adapters.memory.user_agents import StaticUserAgentParser
 
 __all__ = [
     "FixedClock",
+    "InMemorySaltStore",
     "InMemorySessionRepository",
     "InMemorySiteRepository",
     "InMemoryStore",
@@ -20,4 +23,5 @@ __all__ = [
     "InMemoryVisitRepository",
     "PlainTextHasherForTests",
     "StaticGeodata",
+    "StaticUserAgentParser",
 ]
