@@ -17,6 +17,7 @@ import requests
 import urllib3
 
 from tracking_core.entities import Location
+from tracking_core.errors import GeodataUnavailable
 from tracking_core.ports import IPAddress
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,13 @@ class HttpGeodata:
             self._session.close()
 
     def locate(self, ip: IPAddress) -> Location | None:
+        try:
+            return self.lookup(ip)
+        except GeodataUnavailable as error:
+            logger.warning("%s", error)
+            return None
+
+    def lookup(self, ip: IPAddress) -> Location | None:
         url = self._template.replace("{ip}", quote(str(ip), safe=":"))
         # Each network wait is bounded by requests; the deadline also bounds a server that
         # trickles its body a byte at a time, which no per-read timeout would catch.
@@ -90,8 +98,8 @@ class HttpGeodata:
             RecursionError,
         ) as error:
             reason = str(error) if isinstance(error, _Unusable) else type(error).__name__
-            logger.warning("geodata lookup for %s failed (status %s): %s", ip, status, reason)
-            return None
+            message = f"geodata lookup for {ip} failed (status {status}): {reason}"
+            raise GeodataUnavailable(message) from None
         location = _to_location(answer)
         return None if location.is_empty() else location
 

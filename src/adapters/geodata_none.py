@@ -11,3 +11,6 @@ class NoGeodata:
 
     def locate(self, ip: IPAddress) -> Location | None:
         return None
+
+    def lookup(self, ip: IPAddress) -> Location | None:
+        return None

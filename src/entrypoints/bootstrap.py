@@ -13,6 +13,11 @@ import requests
 from adapters.clock import SystemClock
 from adapters.geodata_http import HttpGeodata
 from adapters.geodata_none import NoGeodata
+from adapters.ingest.breaker import CircuitBreaker
+from adapters.ingest.geolocation import LocationResolver
+from adapters.ingest.recorder import VisitIngestion
+from adapters.ingest.sites import KnownSites
+from adapters.ingest.writer import GroupCommitWriter
 from adapters.memory import (
     FixedClock,
     InMemorySessionRepository,
@@ -22,7 +27,7 @@ from adapters.memory import (
     InMemoryVisitRepository,
     PlainTextHasherForTests,
 )
-from adapters.sql.engine import make_engine
+from adapters.sql.engine import make_engine, ping
 from adapters.sql.repositories import (
     SqlSessionRepository,
     SqlSiteRepository,
@@ -57,6 +62,10 @@ class Services:
     hasher: PasswordHasher
     #: Releases what the adapters hold (connection pools, HTTP sessions).
     close: Callable[[], None] = _nothing
+    #: Raises ``StorageUnavailable`` when the database cannot be reached (for ``/healthz``).
+    check_database: Callable[[], None] = _nothing
+    #: Whether a geodata service is configured, so visits' locations are worth looking up.
+    locate_visits: bool = True
 
 
 def in_memory_services(
@@ -75,6 +84,7 @@ def in_memory_services(
         geodata=geodata or NoGeodata(),
         clock=clock or FixedClock(),
         hasher=hasher or PlainTextHasherForTests(),
+        locate_visits=geodata is not None,
     )
 
 
@@ -98,4 +108,33 @@ def bootstrap(settings: Settings) -> Services:
         clock=SystemClock(),
         hasher=Pbkdf2PasswordHasher(),
         close=close,
+        check_database=lambda: ping(engine),
+        locate_visits=settings.geodata_url is not None,
+    )
+
+
+def ingestion(settings: Settings, services: Services) -> VisitIngestion:
+    """The beacon's machinery for one server (one event loop): group commit, site cache, and a
+    background location resolver when a geodata service is configured."""
+    writer = GroupCommitWriter(
+        services.visits,
+        flush_after=settings.flush_ms / 1000,
+        max_queue=settings.queue_size,
+        commit_timeout=settings.commit_timeout_ms / 1000,
+    )
+    resolver = (
+        LocationResolver(
+            services.visits,
+            services.geodata,
+            retry_every=settings.geodata_retry_s,
+            breaker=CircuitBreaker(open_for=settings.geodata_retry_s),
+        )
+        if services.locate_visits
+        else None
+    )
+    return VisitIngestion(
+        writer=writer,
+        sites=KnownSites(services.sites),
+        now=services.clock.now,
+        resolver=resolver,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import attrs
 
 from tracking_core.client_ip import IPNetwork, parse_networks
+
+#: Where the tracking script is served by default: a name that ad-block lists do not match.
+DEFAULT_SCRIPT_PATH = "/js/site.js"
 
 
 class SettingsError(ValueError):
@@ -27,7 +31,16 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = parse_networks(["127.0.0.1", "::1"])
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
     public_url: str | None = None
+    script_path: str = DEFAULT_SCRIPT_PATH
     workers: int = 1
+    #: Group commit: how long the first visit of a batch may wait for company (milliseconds).
+    flush_ms: int = 2
+    #: Visits waiting to be stored, at most; beyond, the beacon answers 503.
+    queue_size: int = 10_000
+    #: How long a visit may wait to be committed before the beacon answers 503 (milliseconds).
+    commit_timeout_ms: int = 2_000
+    #: How often to retry a failing geodata service and sweep for visits without a location.
+    geodata_retry_s: int = 30
 
 
 def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
@@ -46,7 +59,14 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Set
         trusted_proxies=_networks(environ.get("TRACKING_TRUSTED_PROXIES") or "127.0.0.1,::1"),
         allowed_hosts=_words(environ.get("TRACKING_ALLOWED_HOSTS") or "localhost,127.0.0.1"),
         public_url=(environ.get("TRACKING_PUBLIC_URL") or "").rstrip("/") or None,
+        script_path=_script_path(environ.get("TRACKING_SCRIPT_PATH") or DEFAULT_SCRIPT_PATH),
         workers=_integer(environ, "TRACKING_WORKERS", 1, low=1, high=64),
+        flush_ms=_integer(environ, "TRACKING_FLUSH_MS", 2, low=0, high=1_000),
+        queue_size=_integer(environ, "TRACKING_QUEUE_SIZE", 10_000, low=1, high=1_000_000),
+        commit_timeout_ms=_integer(
+            environ, "TRACKING_COMMIT_TIMEOUT_MS", 2_000, low=10, high=600_000
+        ),
+        geodata_retry_s=_integer(environ, "TRACKING_GEODATA_RETRY_S", 30, low=1, high=86_400),
     )
 
 
@@ -84,6 +104,17 @@ def _networks(raw: str) -> tuple[IPNetwork, ...]:
         return parse_networks(raw.split(","))
     except ValueError as exc:
         raise SettingsError(f"TRACKING_TRUSTED_PROXIES: {exc}") from None
+
+
+#: Plain path characters only: the path becomes a route and goes into the snippet's HTML.
+_SCRIPT_PATH = re.compile(r"/[A-Za-z0-9._~/-]*\.js")
+
+
+def _script_path(raw: str) -> str:
+    if not _SCRIPT_PATH.fullmatch(raw) or "//" in raw or "/../" in raw:
+        message = "TRACKING_SCRIPT_PATH must start with / and end with .js, like /js/site.js"
+        raise SettingsError(f"{message}, not {raw!r}")
+    return raw
 
 
 def _words(raw: str) -> tuple[str, ...]:

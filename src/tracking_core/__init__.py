@@ -7,11 +7,14 @@ Drive the use cases with any adapters that satisfy the protocols in ``tracking_c
 from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.errors import (
     EmailTaken,
+    GeodataUnavailable,
     InvalidCredentials,
     InvalidInput,
     NotFound,
     SiteNotFound,
+    StorageUnavailable,
     TrackingError,
+    VisitsRefused,
 )
 from tracking_core.passwords import Pbkdf2PasswordHasher
 from tracking_core.use_cases.accounts import (
@@ -29,6 +32,7 @@ from tracking_core.use_cases.visits import Hit, VisitPage, build_visit, list_vis
 
 __all__ = [
     "EmailTaken",
+    "GeodataUnavailable",
     "Hit",
     "InvalidCredentials",
     "InvalidInput",
@@ -38,10 +42,12 @@ __all__ = [
     "Pbkdf2PasswordHasher",
     "Site",
     "SiteNotFound",
+    "StorageUnavailable",
     "TrackingError",
     "User",
     "Visit",
     "VisitPage",
+    "VisitsRefused",
     "add_site",
     "build_visit",
     "change_password",

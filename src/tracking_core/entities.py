@@ -58,3 +58,5 @@ class Visit:
     screen_width: int | None = None
     #: Custom event properties, names to values, as sent by ``tracking.event(name, props)``.
     props: dict[str, str] = attrs.field(factory=dict)
+    #: True while the location of a public ``ip_address`` is still to be looked up.
+    location_pending: bool = False

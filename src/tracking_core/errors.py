@@ -37,3 +37,30 @@ class SiteNotFound(NotFound):
     def __init__(self, site_id: int) -> None:
         self.site_id = site_id
         super().__init__(f"No such site: {site_id}")
+
+
+class StorageUnavailable(TrackingError):
+    """The visit could not be stored now (database down or locked, queue full); retry later.
+
+    ``retry_after`` is the number of seconds a client should wait before trying again.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class VisitsRefused(TrackingError):
+    """The database refused a batch of visits (a constraint): none of them was stored.
+
+    ``site_gone`` is True when the refusal was a missing site, deleted after the visit arrived.
+    """
+
+    def __init__(self, message: str, *, site_gone: bool = False) -> None:
+        self.site_gone = site_gone
+        super().__init__(message)
+
+
+class GeodataUnavailable(TrackingError):
+    """The geodata service failed to answer usably (down, slow, garbage); the address may be
+    known to it later."""

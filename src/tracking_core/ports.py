@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from ipaddress import IPv4Address, IPv6Address
 from typing import Protocol
@@ -75,7 +75,27 @@ class SiteRepository(Protocol):
 
 class VisitRepository(Protocol):
     def add_many(self, visits: Sequence[Visit]) -> None:
-        """Store visits in one transaction: all of them or none."""
+        """Store visits in one transaction: all of them or none.
+
+        Raises ``VisitsRefused`` when the database refuses one of them (a constraint, such as
+        a site deleted meanwhile) and ``StorageUnavailable`` when it cannot be reached or is
+        locked; either way nothing was stored.
+        """
+        ...
+
+    def ips_missing_location(self, limit: int) -> list[str]:
+        """Up to ``limit`` distinct addresses of visits whose location is still pending."""
+        ...
+
+    def set_locations(self, found: Mapping[str, Location | None]) -> None:
+        """Fill in the location of the pending visits from each address, in one transaction.
+
+        ``None`` means the address is unknown to the geodata service: its visits stop pending.
+        """
+        ...
+
+    def location_lookup_failed(self, ips: Sequence[str], *, give_up_after: int) -> None:
+        """Count one more failed lookup for each address; at ``give_up_after``, stop pending."""
         ...
 
     def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
@@ -88,6 +108,14 @@ class VisitRepository(Protocol):
 class Geodata(Protocol):
     def locate(self, ip: IPAddress) -> Location | None:
         """Where ``ip`` is, or None when unknown; never raises for a failing service."""
+        ...
+
+    def lookup(self, ip: IPAddress) -> Location | None:
+        """Like ``locate``, but raises ``GeodataUnavailable`` when the service failed.
+
+        So a caller can tell "unknown address" (None: no use asking again) from "could not ask"
+        (worth retrying later, and a reason to stop asking a failing service for a while).
+        """
         ...
 
 

@@ -80,7 +80,9 @@ def clean_http_url(raw: str, *, required_message: str = "Enter a URL.") -> str:
         raise RuleBroken(required_message)
     if len(url) > MAX_URL:
         raise RuleBroken(f"Use at most {MAX_URL} characters.")
-    if _has_control_characters(url) or any(char.isspace() for char in url):
+    # Printable text has no control characters and no whitespace but the plain space.
+    printable = url.isprintable() and " " not in url
+    if not printable and (_has_control_characters(url) or any(char.isspace() for char in url)):
         raise RuleBroken("A URL cannot contain spaces or control characters.")
     try:
         parts = urlsplit(url)
@@ -108,6 +110,8 @@ def clean_event(raw: str) -> str:
 
 def clean_browser(raw: str) -> str:
     """A User-Agent is informative, not essential: trim it instead of refusing the visit."""
+    if raw.isprintable():  # the common case, checked in C: nothing to drop
+        return raw.strip()[:MAX_BROWSER]
     return "".join(c for c in raw if not _is_control(c)).strip()[:MAX_BROWSER]
 
 
@@ -152,4 +156,5 @@ def _is_control(char: str) -> bool:
 
 
 def _has_control_characters(text: str) -> bool:
-    return any(_is_control(char) for char in text)
+    # Every control character is also non-printable, so printable text needs no closer look.
+    return not text.isprintable() and any(_is_control(char) for char in text)

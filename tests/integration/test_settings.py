@@ -61,3 +61,17 @@ def test_a_bad_value_is_a_clear_error_naming_the_variable(
 ) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value}, cwd=tmp_path)
+
+
+def test_the_script_path_defaults_to_a_name_ad_blockers_leave_alone(tmp_path: Path) -> None:
+    assert load_settings({}, cwd=tmp_path).script_path == "/js/site.js"
+    settings = load_settings({"TRACKING_SCRIPT_PATH": "/assets/app-1.js"}, cwd=tmp_path)
+    assert settings.script_path == "/assets/app-1.js"
+
+
+@pytest.mark.parametrize(
+    "value", ["js/site.js", "/js/site", "/js/site.js?x=1", "/{name}.js", "//cdn.js", "/a b.js"]
+)
+def test_a_script_path_must_be_a_plain_path_ending_in_js(tmp_path: Path, value: str) -> None:
+    with pytest.raises(SettingsError, match="TRACKING_SCRIPT_PATH"):
+        load_settings({"TRACKING_SCRIPT_PATH": value}, cwd=tmp_path)

@@ -8,7 +8,7 @@ import attrs
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import StatementError
 
 from adapters.memory import InMemoryStore, InMemoryVisitRepository
 from adapters.sql import (
@@ -19,7 +19,7 @@ from adapters.sql import (
     make_engine,
 )
 from tracking_core.entities import Location, Site, User, Visit
-from tracking_core.errors import EmailTaken
+from tracking_core.errors import EmailTaken, VisitsRefused
 from tracking_core.ports import SessionRepository, SiteRepository, UserRepository, VisitRepository
 
 T0 = datetime(2025, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
@@ -275,7 +275,7 @@ def test_visits_from_the_same_instant_list_as_the_in_memory_fake_does(
         [visit(site, at=at, url=f"https://a.example/{n}") for n, at in enumerate(instants[:3])],
         [visit(site, at=at, url=f"https://a.example/{n + 3}") for n, at in enumerate(instants[3:])],
     ]
-    fake = InMemoryVisitRepository(InMemoryStore())
+    fake = InMemoryVisitRepository(InMemoryStore(sites={site.id: site}))
     for batch in batches:
         visits.add_many(batch)
         fake.add_many(batch)
@@ -303,8 +303,10 @@ def test_a_batch_with_one_invalid_visit_stores_none_of_them(
     site = add_site(sites, add_user(users))
     orphan = Visit(site_id=site.id + 1000, created_at=T0, url="u", event="e", browser="b")
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(VisitsRefused) as refused:
         visits.add_many([visit(site), visit(site), orphan, visit(site)])
+
+    assert refused.value.site_gone
 
     assert visits.count_for_site(site.id) == 0
     assert visits.list_for_site(site.id, offset=0, limit=10) == []

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
-from tracking_core.entities import Site, User, Visit
-from tracking_core.errors import EmailTaken
+from tracking_core.entities import Location, Site, User, Visit
+from tracking_core.errors import EmailTaken, VisitsRefused
 
 
 @attrs.define
@@ -17,6 +17,8 @@ class InMemoryStore:
     sessions: dict[str, int] = attrs.field(factory=dict)
     sites: dict[int, Site] = attrs.field(factory=dict)
     visits: list[Visit] = attrs.field(factory=list)
+    #: Failed location lookups per address, as the SQL adapter counts them in a column.
+    location_attempts: dict[str, int] = attrs.field(factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -95,7 +97,36 @@ class InMemoryVisitRepository:
         self.store = store
 
     def add_many(self, visits: Sequence[Visit]) -> None:
+        """Like the database's foreign key: a visit to a missing site refuses the whole batch."""
+        missing = {visit.site_id for visit in visits} - self.store.sites.keys()
+        if missing:
+            raise VisitsRefused(f"no such site: {min(missing)}", site_gone=True)
         self.store.visits.extend(visits)
+
+    def ips_missing_location(self, limit: int) -> list[str]:
+        pending = {v.ip_address for v in self.store.visits if v.location_pending and v.ip_address}
+        attempts = self.store.location_attempts
+        return sorted(pending, key=lambda ip: attempts.get(ip, 0))[:limit]
+
+    def set_locations(self, found: Mapping[str, Location | None]) -> None:
+        self.store.visits = [
+            attrs.evolve(visit, location=found[visit.ip_address], location_pending=False)
+            if visit.location_pending and visit.ip_address is not None and visit.ip_address in found
+            else visit
+            for visit in self.store.visits
+        ]
+
+    def location_lookup_failed(self, ips: Sequence[str], *, give_up_after: int) -> None:
+        attempts = self.store.location_attempts
+        for ip in ips:
+            attempts[ip] = attempts.get(ip, 0) + 1
+        given_up = {ip for ip in ips if attempts[ip] >= give_up_after}
+        self.store.visits = [
+            attrs.evolve(visit, location_pending=False)
+            if visit.location_pending and visit.ip_address in given_up
+            else visit
+            for visit in self.store.visits
+        ]
 
     def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
         # Stable sort on insertion order, so equal timestamps list the later arrival first.

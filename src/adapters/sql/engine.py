@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from tracking_core.errors import StorageUnavailable
+
+#: Seconds to wait for a PostgreSQL server to accept a connection, so an unreachable one fails
+#: (and the beacon answers 503) instead of hanging.
+CONNECT_TIMEOUT = 5
 
 #: Applied to every new SQLite connection: these settings do not persist in the file.
 SQLITE_PRAGMAS = (
@@ -26,7 +33,9 @@ def make_engine(url: str) -> Engine:
     """
     parsed = _with_psycopg(make_url(url))
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+        )
     _create_parent_folder(parsed)
     engine = create_engine(parsed, pool_pre_ping=True)
     event.listen(engine, "connect", _set_sqlite_pragmas)
@@ -54,3 +63,12 @@ def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPo
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def ping(engine: Engine) -> None:
+    """Raise ``StorageUnavailable`` unless the database answers a trivial query."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        raise StorageUnavailable(f"the database is unreachable: {type(exc.orig).__name__}") from exc

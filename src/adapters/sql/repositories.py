@@ -5,18 +5,20 @@ Rows are translated to the core's entities here, explicitly, so no SQLAlchemy ob
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, Engine, Row, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Engine, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from adapters.sql import tables
+from adapters.sql.bulk_insert import BulkVisitInsert
 from tracking_core.entities import Location, Site, User, Visit
-from tracking_core.errors import EmailTaken
+from tracking_core.errors import EmailTaken, StorageUnavailable, VisitsRefused
 
 #: The visits table spells out a location in columns named after ``Location``'s fields.
 _LOCATION_COLUMNS = tuple(field.name for field in attrs.fields(Location))
@@ -113,7 +115,7 @@ class SqlSiteRepository:
         return _site(row)
 
     def get(self, site_id: int) -> Site | None:
-        with self.engine.begin() as connection:
+        with _port_errors(), self.engine.begin() as connection:
             row = connection.execute(
                 select(tables.sites).where(tables.sites.c.id == site_id)
             ).one_or_none()
@@ -133,13 +135,72 @@ class SqlSiteRepository:
 class SqlVisitRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._bulk = BulkVisitInsert(engine.dialect, _VISIT_COLUMNS)
 
     def add_many(self, visits: Sequence[Visit]) -> None:
-        """One executemany in one transaction: a row the database refuses stores none."""
+        """One transaction for the whole batch: a row the database refuses stores none.
+
+        The database's errors become the port's: a refused row ``VisitsRefused``, a database
+        that cannot be reached or is locked ``StorageUnavailable``.
+        """
         if not visits:
             return
-        with self.engine.begin() as connection:
-            connection.execute(insert(tables.visits), [_visit_values(visit) for visit in visits])
+        rows = self._bulk.rows([_visit_row(visit) for visit in visits])
+        with _port_errors(), self.engine.begin() as connection:
+            self._bulk.run(connection, rows)
+
+    def ips_missing_location(self, limit: int) -> list[str]:
+        """Fewest failed attempts first, so a few stubborn addresses cannot starve new ones."""
+        visits = tables.visits
+        statement = (
+            select(visits.c.ip_address)
+            .where(visits.c.location_pending, visits.c.ip_address.is_not(None))
+            .group_by(visits.c.ip_address)
+            .order_by(func.min(visits.c.location_attempts))
+            .limit(limit)
+        )
+        with _port_errors(), self.engine.begin() as connection:
+            return [str(ip) for ip in connection.execute(statement).scalars()]
+
+    def set_locations(self, found: Mapping[str, Location | None]) -> None:
+        if not found:
+            return
+        visits = tables.visits
+        statement = (
+            update(visits)
+            .where(visits.c.ip_address == bindparam("ip"), visits.c.location_pending)
+            .values(
+                location_pending=False,
+                **{name: bindparam(f"new_{name}") for name in _LOCATION_COLUMNS},
+            )
+        )
+        rows = [
+            {
+                "ip": ip,
+                **{
+                    f"new_{name}": getattr(location or Location(), name)
+                    for name in _LOCATION_COLUMNS
+                },
+            }
+            for ip, location in found.items()
+        ]
+        with _port_errors(), self.engine.begin() as connection:
+            connection.execute(statement, rows)
+
+    def location_lookup_failed(self, ips: Sequence[str], *, give_up_after: int) -> None:
+        if not ips:
+            return
+        visits = tables.visits
+        statement = (
+            update(visits)
+            .where(visits.c.ip_address == bindparam("ip"), visits.c.location_pending)
+            .values(
+                location_attempts=visits.c.location_attempts + 1,
+                location_pending=visits.c.location_attempts + 1 < give_up_after,
+            )
+        )
+        with _port_errors(), self.engine.begin() as connection:
+            connection.execute(statement, [{"ip": ip} for ip in ips])
 
     def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
         """Newest first; visits from the same instant list the later arrival first."""
@@ -161,6 +222,34 @@ class SqlVisitRepository:
         )
         with self.engine.begin() as connection:
             return int(connection.execute(statement).scalar_one())
+
+
+@contextlib.contextmanager
+def _port_errors() -> Iterator[None]:
+    """Translate the driver's failures into the core's errors (nothing was stored either way)."""
+    try:
+        yield
+    except (IntegrityError, DataError) as exc:
+        raise VisitsRefused(_first_line(exc), site_gone=_is_foreign_key_violation(exc)) from exc
+    except OperationalError as exc:
+        raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise StorageUnavailable(f"lost the database: {_first_line(exc)}") from exc
+        raise
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().split("\n")[0][:200]
+
+
+def _is_foreign_key_violation(exc: DBAPIError) -> bool:
+    """SQLSTATE 23503 on PostgreSQL; SQLite names its constraint failures instead."""
+    original = exc.orig
+    return (
+        getattr(original, "sqlstate", None) == "23503"
+        or getattr(original, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+    )
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:
@@ -186,20 +275,46 @@ def _site(row: Row[Any]) -> Site:
     return Site(id=row.id, owner_id=row.owner_id, base_url=row.base_url, created_at=row.created_at)
 
 
-def _visit_values(visit: Visit) -> dict[str, object]:
-    location = visit.location or Location()
-    return {
-        "site_id": visit.site_id,
-        "created_at": visit.created_at,
-        "url": visit.url,
-        "event": visit.event,
-        "browser": visit.browser,
-        "referrer": visit.referrer,
-        "ip_address": visit.ip_address,
-        **{name: getattr(location, name) for name in _LOCATION_COLUMNS},
-        "screen_width": visit.screen_width,
-        "props": json.dumps(visit.props, ensure_ascii=False) if visit.props else None,
-    }
+#: The visits table's columns that ``_visit_row`` fills, in its order.
+_VISIT_COLUMNS = (
+    "site_id",
+    "created_at",
+    "url",
+    "event",
+    "browser",
+    "referrer",
+    "ip_address",
+    *_LOCATION_COLUMNS,
+    "screen_width",
+    "props",
+    "location_pending",
+)
+
+
+def _visit_row(visit: Visit) -> tuple[object, ...]:
+    location = visit.location or _NOWHERE
+    return (
+        visit.site_id,
+        visit.created_at,
+        visit.url,
+        visit.event,
+        visit.browser,
+        visit.referrer,
+        visit.ip_address,
+        location.city,
+        location.zip_code,
+        location.region_name,
+        location.country_code,
+        location.country_name,
+        location.latitude,
+        location.longitude,
+        visit.screen_width,
+        json.dumps(visit.props, ensure_ascii=False) if visit.props else None,
+        visit.location_pending,
+    )
+
+
+_NOWHERE = Location()
 
 
 def _visit(row: Row[Any]) -> Visit:
@@ -216,4 +331,5 @@ def _visit(row: Row[Any]) -> Visit:
         location=None if location.is_empty() else location,
         screen_width=row.screen_width,
         props=json.loads(row.props) if row.props else {},
+        location_pending=row.location_pending,
     )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -18,9 +19,12 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     TypeDecorator,
+    false,
+    text,
 )
 
 #: Deterministic constraint names, so later migrations can refer to them on both backends.
@@ -125,5 +129,17 @@ visits = Table(
     Column("screen_width", Integer, nullable=True),
     #: Custom event properties as a JSON object of strings; null when there are none.
     Column("props", Text, nullable=True),
+    #: True while the location of the visit's public address is still to be looked up; the
+    #: full address is kept at least that long. Cleared once found, unknown, or given up on.
+    Column("location_pending", Boolean, nullable=False, server_default=false()),
+    #: Failed lookups so far for this visit's address, so a bad one is not retried forever.
+    Column("location_attempts", SmallInteger, nullable=False, server_default=text("0")),
     Index("ix_visits_site_id_created_at", "site_id", "created_at"),
+    #: A partial index: only the (few) visits still waiting for a location are in it.
+    Index(
+        "ix_visits_ip_address_location_pending",
+        "ip_address",
+        sqlite_where=text("location_pending"),
+        postgresql_where=text("location_pending"),
+    ),
 )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
+import attrs
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -14,7 +15,14 @@ from starlette.types import ExceptionHandler
 
 from entrypoints.web.exceptions import CsrfRejected, LoginRequired
 from entrypoints.web.templating import Pages
-from tracking_core.errors import InvalidInput, NotFound, SiteNotFound, TrackingError
+from tracking_core.errors import (
+    InvalidInput,
+    NotFound,
+    SiteNotFound,
+    StorageUnavailable,
+    TrackingError,
+    VisitsRefused,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +31,41 @@ _BEACON_PATHS = re.compile(r"^/sites/[^/]+/visit(\.gif)?$")
 BEACON_CORS = {"Access-Control-Allow-Origin": "*"}
 
 
-def exception_handlers(pages: Pages) -> dict[type[Exception] | int, ExceptionHandler]:
-    async def invalid_input(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, InvalidInput)
-        return _answer(pages, request, 400, "Invalid input", exc.errors)
+@attrs.frozen
+class ErrorAnswer:
+    """What to answer for a domain error, whichever part of the app answers it."""
 
-    async def not_found(request: Request, exc: Exception) -> Response:
+    status: int
+    message: str
+    errors: dict[str, list[str]] | None = None
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+    def json_body(self) -> dict[str, dict[str, list[str]]]:
+        return {"errors": self.errors or {"request": [self.message]}}
+
+
+def answer_for(exc: TrackingError) -> ErrorAnswer:
+    """The one mapping from the core's errors to HTTP statuses."""
+    if isinstance(exc, InvalidInput):
+        return ErrorAnswer(400, "Invalid input", exc.errors)
+    if isinstance(exc, NotFound):
         field = "site" if isinstance(exc, SiteNotFound) else "request"
-        return _answer(pages, request, 404, "Not found", {field: [str(exc)]})
+        return ErrorAnswer(404, "Not found", {field: [str(exc)]})
+    if isinstance(exc, StorageUnavailable):
+        message = "The visit could not be stored right now; try again shortly."
+        return ErrorAnswer(503, message, headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, VisitsRefused):
+        # A site deleted meanwhile is turned into SiteNotFound (404) before it gets here.
+        log.warning("the database refused a visit: %s", exc)
+        return ErrorAnswer(400, "Invalid input", {"visit": ["This visit cannot be stored."]})
+    return ErrorAnswer(400, str(exc))
 
+
+def exception_handlers(pages: Pages) -> dict[type[Exception] | int, ExceptionHandler]:
     async def tracking_error(request: Request, exc: Exception) -> Response:
-        return _answer(pages, request, 400, str(exc))
+        assert isinstance(exc, TrackingError)
+        answer = answer_for(exc)
+        return _answer(pages, request, answer.status, answer.message, answer.errors, answer.headers)
 
     async def login_required(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -52,8 +84,6 @@ def exception_handlers(pages: Pages) -> dict[type[Exception] | int, ExceptionHan
         return _answer(pages, request, 500, "Something went wrong on our side.")
 
     return {
-        InvalidInput: invalid_input,
-        NotFound: not_found,
         TrackingError: tracking_error,
         LoginRequired: login_required,
         CsrfRejected: csrf_rejected,

@@ -19,9 +19,11 @@ VISITS_PER_PAGE = 50
 
 
 class SitePages:
-    def __init__(self, web: WebContext) -> None:
+    def __init__(self, web: WebContext, *, script_url: str) -> None:
         self.web = web
         self.services = web.services
+        #: The tracking script's versioned path, for the snippet.
+        self.script_url = script_url
 
     def routes(self) -> list[Route]:
         return [
@@ -69,11 +71,8 @@ class SitePages:
             per_page=VISITS_PER_PAGE,
         )
         public_base = self.web.settings.public_url or str(request.base_url)
-        return self.web.pages.render(
-            request,
-            "site.html",
-            {"page": page, "snippet": tracking_snippet(public_base, page.site.id)},
-        )
+        snippet = tracking_snippet(public_base, page.site.id, self.script_url)
+        return self.web.pages.render(request, "site.html", {"page": page, "snippet": snippet})
 
 
 def _page_number(raw: str | None) -> int:

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
 from markupsafe import escape
 
 
-def tracking_snippet(public_base: str, site_id: int) -> str:
-    """HTML that reports a page view to the beacon, with a pixel for browsers without JS.
+def tracking_snippet(public_base: str, site_id: int, script_url: str) -> str:
+    """A deferred ``<script>`` tag for the tracking script, and a pixel for pages without JS.
 
-    The beacon URL goes into a JS string via JSON (safe inside a script: ``<`` and ``/`` are
-    escaped) and into the ``<img>`` attribute HTML-escaped, so a hostile base URL cannot break out.
+    ``public_base`` is the address visitors' browsers reach (scheme and host, maybe a path);
+    ``script_url`` the script's versioned path. Every value is HTML-attribute-escaped, so a
+    hostile base URL cannot break out of its attribute.
     """
-    beacon = f"{public_base.rstrip('/')}/sites/{site_id}/visit"
-    js_beacon = json.dumps(beacon).replace("<", "\\u003c").replace("/", "\\/")
+    base = public_base.rstrip("/")
+    script = escape(f"{base}{script_url}")
+    pixel = escape(f"{base}/sites/{site_id}/visit.gif")
     return (
-        "<script>\n"
-        "(function () {\n"
-        '  var q = "?url=" + encodeURIComponent(location.href) +\n'
-        '    "&referrer=" + encodeURIComponent(document.referrer);\n'
-        f"  new Image().src = {js_beacon} + q;\n"
-        "})();\n"
-        "</script>\n"
-        f'<noscript><img src="{escape(beacon)}" width="1" height="1" alt=""></noscript>'
+        f'<script defer src="{script}" data-site="{escape(str(site_id))}"'
+        f' data-api="{escape(base)}"></script>\n'
+        f'<noscript><img src="{pixel}" width="1" height="1" alt=""'
+        ' referrerpolicy="no-referrer-when-downgrade"></noscript>'
     )

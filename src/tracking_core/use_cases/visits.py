@@ -36,11 +36,13 @@ class Hit:
     props: object = None
 
 
-def build_visit(hit: Hit, *, now: datetime) -> Visit:
+def build_visit(
+    hit: Hit, *, now: datetime, location: Location | None = None, location_pending: bool = False
+) -> Visit:
     """Validate a hit and turn it into a visit; raises ``InvalidInput`` naming each bad field.
 
     The page is the ``url`` parameter, or else the ``Referer`` header (which is what a plain
-    ``<img>`` beacon sends).
+    ``<img>`` beacon sends). A caller that looks locations up later says ``location_pending``.
     """
     errors: dict[str, list[str]] = {}
     url = rules.collect(errors, "url", rules.clean_http_url, hit.url or hit.referer_header or "")
@@ -64,6 +66,8 @@ def build_visit(hit: Hit, *, now: datetime) -> Visit:
         ip_address=str(hit.ip) if hit.ip is not None else None,
         screen_width=width,
         props=props,
+        location=location,
+        location_pending=location_pending,
     )
 
 
@@ -79,9 +83,14 @@ def _optional(
         return None
 
 
+def is_locatable(ip: IPAddress | None) -> bool:
+    """Only public addresses are looked up: private, loopback and reserved ones say nothing."""
+    return ip is not None and ip.is_global
+
+
 def locate(geodata: Geodata, ip: IPAddress | None) -> Location | None:
-    """Look up only public addresses: private, loopback and reserved ones say nothing."""
-    if ip is None or not ip.is_global:
+    """Where ``ip`` is, asking the service only about public addresses."""
+    if ip is None or not is_locatable(ip):
         return None
     location = geodata.locate(ip)
     return None if location is None or location.is_empty() else location

@@ -58,16 +58,9 @@ def test_the_site_page_shows_the_tracking_snippet(browser: Browser) -> None:
     browser.register()
     site_id = browser.add_site()
     page = browser.client.get(f"/sites/{site_id}").text
-    assert "&lt;script&gt;" in page
-    assert f"http:\\/\\/testserver\\/sites\\/{site_id}\\/visit" in page
-    assert "&lt;noscript&gt;&lt;img src=&#34;http://testserver/sites/" in page
-
-
-def test_the_snippet_uses_the_public_url_when_set(browser: Browser) -> None:
-    # Settings are frozen; the public URL case is covered by the snippet's own tests.
-    browser.register()
-    site_id = browser.add_site()
-    assert "testserver" in browser.client.get(f"/sites/{site_id}").text
+    assert "&lt;script defer src=&#34;http://testserver/js/site.js?v=" in page
+    assert f"data-site=&#34;{site_id}&#34; data-api=&#34;http://testserver&#34;" in page
+    assert f"&lt;noscript&gt;&lt;img src=&#34;http://testserver/sites/{site_id}/visit.gif" in page
 
 
 def test_visits_are_listed_newest_first_and_paginated(browser: Browser) -> None:

@@ -1,0 +1,291 @@
+"""Group commit: many concurrent requests, one transaction, and an answer only once it is durable.
+
+``await writer.submit(visit)`` returns once the transaction holding the visit has committed, or
+raises: ``StorageUnavailable`` (queue full, or no commit within the bounded wait: the visit is
+then never stored), ``VisitsRefused`` (the database refused this very visit). Batches are
+formed on the event loop and written, one at a time, by a single thread through the
+``VisitRepository`` port, so it works the same over SQL and in memory.
+
+Why the event loop owns the queue: every decision about an entry (take it into a batch, give
+up on it after the wait, drop it when its request was cancelled) happens on one thread, so an
+entry answered 503 can never be written later, and an entry being written is never given up
+on: its request waits for the outcome. The thread only ever sees a finished list of visits.
+Two traps this avoids by design: a batch is capped (a writer starved of the GIL cannot let
+batches grow without bound), and a write in progress is never cancelled (shutdown waits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import enum
+import logging
+import time
+from collections.abc import Sequence
+
+import attrs
+
+from tracking_core.entities import Visit
+from tracking_core.errors import StorageUnavailable, VisitsRefused
+from tracking_core.ports import VisitRepository
+
+log = logging.getLogger(__name__)
+
+#: How long to wait before writing again after the database failed, doubling up to the max.
+FIRST_BACKOFF = 0.05
+MAX_BACKOFF = 1.0
+
+
+class _State(enum.Enum):
+    QUEUED = "queued"
+    WRITING = "writing"
+    DONE = "done"
+
+
+@attrs.define(eq=False)
+class _Entry:
+    visit: Visit
+    future: asyncio.Future[None]
+    #: ``time.monotonic()`` after which a queued entry is given up on (answered 503).
+    deadline: float
+    state: _State = _State.QUEUED
+
+
+@attrs.frozen
+class WriterStatus:
+    """A snapshot for the health endpoint."""
+
+    queued: int
+    capacity: int
+    writing: int
+    healthy: bool
+    last_error: str | None
+    committed: int
+
+
+class GroupCommitWriter:
+    """Batches visits from concurrent requests into one transaction each.
+
+    ``flush_after`` (seconds) is how long the first visit of a batch may wait for company when
+    the writer is idle; while a write is in progress, arrivals simply form the next batch.
+    """
+
+    def __init__(
+        self,
+        visits: VisitRepository,
+        *,
+        max_batch: int = 1000,
+        flush_after: float = 0.002,
+        max_queue: int = 10_000,
+        commit_timeout: float = 2.0,
+    ) -> None:
+        self._visits = visits
+        self._max_batch = max_batch
+        self._flush_after = flush_after
+        self._max_queue = max_queue
+        self._commit_timeout = commit_timeout
+        self._queue: collections.deque[_Entry] = collections.deque()
+        # One thread: batches are written in order, never two at once (SQLite has one writer).
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="visit-writer")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writing: list[_Entry] = []
+        self._flush_timer: asyncio.TimerHandle | None = None
+        self._expiry_timer: asyncio.TimerHandle | None = None
+        self._retry_at = 0.0
+        self._backoff = FIRST_BACKOFF
+        self._last_error: str | None = None
+        self._committed = 0
+        self._closing = False
+        self._idle = asyncio.Event()
+
+    # -- requests' side ---------------------------------------------------------------------
+
+    async def submit(self, visit: Visit) -> None:
+        """Return once ``visit`` is committed; raise if it was not and never will be."""
+        loop = self._loop
+        if loop is None or self._closing:
+            raise StorageUnavailable("the server is shutting down", retry_after=1)
+        if len(self._queue) >= self._max_queue:
+            raise StorageUnavailable("too many visits are waiting to be stored", retry_after=1)
+        entry = _Entry(visit, loop.create_future(), time.monotonic() + self._commit_timeout)
+        self._queue.append(entry)
+        self._schedule()
+        try:
+            await entry.future
+        except asyncio.CancelledError:
+            # The request is gone: drop its visit unless it is already being written.
+            if entry.state is _State.QUEUED:
+                entry.state = _State.DONE
+            raise
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._idle.set()
+
+    async def close(self) -> None:
+        """Stop taking visits, write every queued one (or give up on it after the usual wait),
+        and wait for the write in progress: it is never cancelled."""
+        self._closing = True
+        if self._loop is not None:
+            while self._queue or self._writing:
+                self._idle.clear()
+                self._schedule(now=True)
+                if self._queue or self._writing:
+                    await self._idle.wait()
+        for timer in (self._flush_timer, self._expiry_timer):
+            if timer is not None:
+                timer.cancel()
+        self._thread.shutdown(wait=True)
+
+    def status(self) -> WriterStatus:
+        return WriterStatus(
+            queued=len(self._queue),
+            capacity=self._max_queue,
+            writing=len(self._writing),
+            healthy=self._last_error is None,
+            last_error=self._last_error,
+            committed=self._committed,
+        )
+
+    # -- the loop's side: forming batches ---------------------------------------------------
+
+    def _schedule(self, *, now: bool = False) -> None:
+        """Start a write if one is due; otherwise make sure a timer will start it."""
+        if not self._queue:
+            return
+        self._arm_expiry()
+        if self._writing:
+            return
+        loop = self._running_loop()
+        wait = self._retry_at - loop.time()
+        if wait <= 0 and (now or self._closing or len(self._queue) >= self._max_batch):
+            self._write_batch()
+            return
+        if self._flush_timer is None:
+            delay = max(wait, 0 if (now or self._closing) else self._flush_after)
+            self._flush_timer = loop.call_later(delay, self._on_flush_timer)
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            raise RuntimeError("the writer was not started")
+        return self._loop
+
+    def _on_flush_timer(self) -> None:
+        self._flush_timer = None
+        self._schedule(now=True)
+
+    def _write_batch(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        batch: list[_Entry] = []
+        queue = self._queue
+        while queue and len(batch) < self._max_batch:
+            entry = queue.popleft()
+            if entry.state is _State.QUEUED:
+                entry.state = _State.WRITING
+                batch.append(entry)
+        if not batch:
+            self._schedule()
+            self._wake_closer()
+            return
+        self._writing = batch
+        done = self._running_loop().run_in_executor(
+            self._thread, _write, self._visits, [entry.visit for entry in batch]
+        )
+        done.add_done_callback(self._on_written)
+
+    def _on_written(self, done: asyncio.Future[list[BaseException | None]]) -> None:
+        batch, self._writing = self._writing, []
+        try:
+            outcomes = done.result()
+        except BaseException as error:  # a bug in an adapter: every request learns of it
+            log.exception("storing %d visits failed unexpectedly", len(batch))
+            outcomes = [error] * len(batch)
+        retry: list[_Entry] = []
+        for entry, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, StorageUnavailable):
+                entry.state = _State.QUEUED  # nothing was stored: it may try again in time
+                retry.append(entry)
+                continue
+            entry.state = _State.DONE
+            if entry.future.done():  # cancelled meanwhile: its visit is stored all the same
+                continue
+            if outcome is None:
+                entry.future.set_result(None)
+            else:
+                entry.future.set_exception(outcome)
+        stored = sum(1 for outcome in outcomes if outcome is None)
+        self._committed += stored
+        if retry:
+            self._note_failure(retry, outcomes)
+        elif stored:
+            self._note_success()
+        self._expire(time.monotonic())
+        self._schedule(now=True)
+        self._wake_closer()
+
+    def _note_failure(self, retry: list[_Entry], outcomes: Sequence[BaseException | None]) -> None:
+        error = next(o for o in outcomes if isinstance(o, StorageUnavailable))
+        if self._last_error is None:
+            log.warning("cannot store visits, retrying: %s", error)
+        self._last_error = str(error)
+        self._queue.extendleft(reversed(retry))
+        self._retry_at = self._running_loop().time() + self._backoff
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
+    def _note_success(self) -> None:
+        if self._last_error is not None:
+            log.warning("storing visits again")
+        self._last_error = None
+        self._backoff = FIRST_BACKOFF
+
+    # -- giving up on queued visits after the bounded wait ----------------------------------
+
+    def _arm_expiry(self) -> None:
+        """One timer for the oldest queued entry: entries expire in arrival order."""
+        if self._expiry_timer is not None or not self._queue:
+            return
+        delay = max(0.0, self._queue[0].deadline - time.monotonic()) + 0.001
+        self._expiry_timer = self._running_loop().call_later(delay, self._on_expiry_timer)
+
+    def _on_expiry_timer(self) -> None:
+        self._expiry_timer = None
+        self._expire(time.monotonic())
+        self._arm_expiry()
+        self._wake_closer()
+
+    def _expire(self, now: float) -> None:
+        queue = self._queue
+        while queue and (queue[0].deadline <= now or queue[0].state is not _State.QUEUED):
+            entry = queue.popleft()
+            if entry.state is _State.QUEUED:
+                entry.state = _State.DONE
+                if not entry.future.done():
+                    message = "the database did not store the visit in time"
+                    entry.future.set_exception(StorageUnavailable(message, retry_after=2))
+
+    def _wake_closer(self) -> None:
+        if not self._queue and not self._writing:
+            self._idle.set()
+
+
+def _write(visits: VisitRepository, batch: list[Visit]) -> list[BaseException | None]:
+    """In the writer thread: store the batch; if the database refuses it, find the bad rows.
+
+    Returns one outcome per visit: None when stored, else the error for that visit.
+    """
+    try:
+        visits.add_many(batch)
+    except StorageUnavailable as error:
+        return [error] * len(batch)
+    except VisitsRefused as error:
+        if len(batch) == 1:
+            return [error]
+        # Halve until the refused rows are alone; every good half commits on its own.
+        middle = len(batch) // 2
+        return _write(visits, batch[:middle]) + _write(visits, batch[middle:])
+    return [None] * len(batch)

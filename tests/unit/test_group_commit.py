@@ -1,0 +1,262 @@
+"""The group-commit writer over the in-memory repository: every acknowledged visit is stored,
+and nothing that was not acknowledged is."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.ingest.writer import GroupCommitWriter
+from adapters.memory import InMemorySiteRepository, InMemoryStore, InMemoryVisitRepository
+from tracking_core.entities import Visit
+from tracking_core.errors import StorageUnavailable, VisitsRefused
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class ScriptedVisits(InMemoryVisitRepository):
+    """The in-memory repository, plus what a real database does: it may be down (``down``),
+    refuse rows (any URL containing "poison"), or take a while (``gate``)."""
+
+    def __init__(self) -> None:
+        store = InMemoryStore()
+        InMemorySiteRepository(store).add(owner_id=1, base_url="https://a.example", created_at=T0)
+        super().__init__(store)
+        self.down = False
+        self.batches: list[int] = []
+        self.gate: threading.Event | None = None
+        self.writing = threading.Event()
+
+    def add_many(self, visits: Sequence[Visit]) -> None:
+        self.writing.set()
+        if self.gate is not None:
+            self.gate.wait(5)
+        if self.down:
+            raise StorageUnavailable("database is down")
+        if any("poison" in visit.url for visit in visits):
+            raise VisitsRefused("constraint failed")
+        super().add_many(visits)
+        self.batches.append(len(visits))
+
+    @property
+    def urls(self) -> list[str]:
+        return [visit.url for visit in self.store.visits]
+
+
+def visit(n: int | str) -> Visit:
+    return Visit(
+        site_id=1, created_at=T0, url=f"https://a.example/{n}", event="pageview", browser="b"
+    )
+
+
+def run(
+    test: Callable[[GroupCommitWriter], Coroutine[Any, Any, None]],
+    visits: ScriptedVisits,
+    **options: Any,
+) -> None:
+    async def main() -> None:
+        writer = GroupCommitWriter(visits, **options)
+        await writer.start()
+        try:
+            await test(writer)
+        finally:
+            await writer.close()
+
+    asyncio.run(main())
+
+
+@pytest.fixture
+def visits() -> Iterator[ScriptedVisits]:
+    scripted = ScriptedVisits()
+    yield scripted
+    if scripted.gate is not None:
+        scripted.gate.set()
+
+
+async def outcomes(writer: GroupCommitWriter, sent: Sequence[Visit]) -> list[object]:
+    return await asyncio.gather(*(writer.submit(v) for v in sent), return_exceptions=True)
+
+
+def test_concurrent_visits_share_transactions_and_are_all_stored(visits: ScriptedVisits) -> None:
+    async def test(writer: GroupCommitWriter) -> None:
+        results = await outcomes(writer, [visit(n) for n in range(500)])
+        assert results == [None] * 500
+
+    run(test, visits, flush_after=0.005)
+    assert sorted(visits.urls) == sorted(f"https://a.example/{n}" for n in range(500))
+    assert len(visits.batches) < 50
+
+
+def test_a_submit_returns_only_once_its_batch_is_committed(visits: ScriptedVisits) -> None:
+    visits.gate = threading.Event()
+
+    async def test(writer: GroupCommitWriter) -> None:
+        pending = asyncio.ensure_future(writer.submit(visit(1)))
+        await asyncio.to_thread(visits.writing.wait, 5)
+        await asyncio.sleep(0.05)
+        assert not pending.done()
+        assert visits.urls == []
+        assert visits.gate is not None
+        visits.gate.set()
+        await pending
+        assert visits.urls == ["https://a.example/1"]
+
+    run(test, visits, flush_after=0)
+
+
+def test_batches_never_exceed_the_cap(visits: ScriptedVisits) -> None:
+    async def test(writer: GroupCommitWriter) -> None:
+        await outcomes(writer, [visit(n) for n in range(2500)])
+
+    run(test, visits, max_batch=300, flush_after=0.05)
+    assert max(visits.batches) <= 300
+    assert sum(visits.batches) == 2500
+
+
+def test_a_refused_visit_fails_alone_and_the_rest_of_its_batch_commits(
+    visits: ScriptedVisits,
+) -> None:
+    async def test(writer: GroupCommitWriter) -> None:
+        sent = [visit(n) for n in range(40)] + [visit("poison")] + [visit(n) for n in range(40, 80)]
+        results = await outcomes(writer, sent)
+        assert isinstance(results[40], VisitsRefused)
+        assert results[:40] + results[41:] == [None] * 80
+
+    run(test, visits, flush_after=0.02)
+    assert len(visits.urls) == 80
+    assert "https://a.example/poison" not in visits.urls
+
+
+def test_a_full_queue_answers_storage_unavailable_at_once(visits: ScriptedVisits) -> None:
+    visits.gate = threading.Event()
+
+    async def test(writer: GroupCommitWriter) -> None:
+        first = asyncio.ensure_future(writer.submit(visit(0)))  # taken by the (stuck) writer
+        await asyncio.to_thread(visits.writing.wait, 5)
+        queued = [asyncio.ensure_future(writer.submit(visit(n))) for n in range(1, 4)]
+        await asyncio.sleep(0)
+        with pytest.raises(StorageUnavailable) as refused:
+            await writer.submit(visit("one too many"))
+        assert refused.value.retry_after >= 1
+        assert visits.gate is not None
+        visits.gate.set()
+        await asyncio.gather(first, *queued)
+
+    run(test, visits, max_queue=3, flush_after=0)
+    assert len(visits.urls) == 4
+
+
+def test_visits_time_out_while_the_database_is_down_and_are_never_stored_later(
+    visits: ScriptedVisits,
+) -> None:
+    visits.down = True
+
+    async def test(writer: GroupCommitWriter) -> None:
+        results = await outcomes(writer, [visit(n) for n in range(20)])
+        assert all(isinstance(result, StorageUnavailable) for result in results)
+        assert not writer.status().healthy
+        visits.down = False
+        assert await outcomes(writer, [visit("after")]) == [None]
+        assert writer.status().healthy
+
+    run(test, visits, commit_timeout=0.1, flush_after=0)
+    assert visits.urls == ["https://a.example/after"]
+
+
+def test_closing_writes_every_queued_visit_and_waits_for_the_write_in_progress(
+    visits: ScriptedVisits,
+) -> None:
+    visits.gate = threading.Event()
+    acknowledged: list[int] = []
+
+    async def test(writer: GroupCommitWriter) -> None:
+        async def send(n: int) -> None:
+            await writer.submit(visit(n))
+            acknowledged.append(n)
+
+        tasks = [asyncio.ensure_future(send(n)) for n in range(50)]
+        await asyncio.to_thread(visits.writing.wait, 5)
+        closing = asyncio.ensure_future(writer.close())
+        await asyncio.sleep(0.05)
+        assert not closing.done()  # the write in progress is never cancelled
+        with pytest.raises(StorageUnavailable):
+            await writer.submit(visit("late"))
+        assert visits.gate is not None
+        visits.gate.set()
+        await closing
+        await asyncio.gather(*tasks)
+
+    run(test, visits, flush_after=0.001)
+    assert sorted(acknowledged) == list(range(50))
+    assert len(visits.urls) == 50
+
+
+def test_a_cancelled_request_whose_visit_is_still_queued_stores_nothing(
+    visits: ScriptedVisits,
+) -> None:
+    async def test(writer: GroupCommitWriter) -> None:
+        waiting = asyncio.ensure_future(writer.submit(visit("gone")))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        await asyncio.sleep(0.1)
+
+    run(test, visits, flush_after=0.05)
+    assert visits.urls == []
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    waves=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=40),  # visits sent at once
+            st.booleans(),  # the database is down during this wave
+            st.booleans(),  # one of them is refused
+            st.sampled_from([0.0, 0.001, 0.01]),  # pause before the next wave
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    max_batch=st.integers(min_value=1, max_value=50),
+    flush_after=st.sampled_from([0.0, 0.001, 0.005]),
+)
+def test_any_interleaving_stores_exactly_the_acknowledged_visits(
+    waves: list[tuple[int, bool, bool, float]], max_batch: int, flush_after: float
+) -> None:
+    visits = ScriptedVisits()
+    acknowledged: set[str] = set()
+    answered: list[object] = []
+
+    async def test(writer: GroupCommitWriter) -> None:
+        async def send(sent: Visit) -> None:
+            try:
+                await writer.submit(sent)
+            except (StorageUnavailable, VisitsRefused) as error:
+                answered.append(error)
+            else:
+                acknowledged.add(sent.url)
+
+        tasks: list[asyncio.Future[None]] = []
+        for wave, (count, down, poison, pause) in enumerate(waves):
+            visits.down = down
+            for n in range(count):
+                name = f"{wave}-{n}" + ("-poison" if poison and n == 0 else "")
+                tasks.append(asyncio.ensure_future(send(visit(name))))
+            await asyncio.sleep(pause)
+        visits.down = False
+        await asyncio.gather(*tasks)
+
+    run(test, visits, max_batch=max_batch, flush_after=flush_after, commit_timeout=0.05)
+    assert sorted(visits.urls) == sorted(acknowledged)
+    assert len(acknowledged) + len(answered) == sum(count for count, *_ in waves)
+    assert max(visits.batches, default=0) <= max_batch
