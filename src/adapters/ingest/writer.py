@@ -43,13 +43,17 @@ class _State(enum.Enum):
     DONE = "done"
 
 
-@attrs.define(eq=False)
 class _Entry:
-    visit: Visit
-    future: asyncio.Future[None]
-    #: ``time.monotonic()`` after which a queued entry is given up on (answered 503).
-    deadline: float
-    state: _State = _State.QUEUED
+    """One request's visit, from the queue to its answer (a plain class: one per request)."""
+
+    __slots__ = ("deadline", "future", "state", "visit")
+
+    def __init__(self, visit: Visit, future: asyncio.Future[None], deadline: float) -> None:
+        self.visit = visit
+        self.future = future
+        #: ``time.monotonic()`` after which a queued entry is given up on (answered 503).
+        self.deadline = deadline
+        self.state = _State.QUEUED
 
 
 @attrs.frozen

@@ -14,6 +14,7 @@ Either runs inside the caller's transaction, so a refused row still refuses the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
@@ -37,6 +38,13 @@ class BulkVisitInsert:
         self._processors: list[tuple[int, Callable[[Any], Any]]] = [
             (index, processor) for index, processor in enumerate(processors) if processor
         ]
+        if dialect.name == "sqlite" and "created_at" in self.columns:
+            # The generic processor costs 4 µs a row; this one gives the same text in 1.
+            index = self.columns.index("created_at")
+            self._processors = [
+                (i, sqlite_timestamp if i == index else processor)
+                for i, processor in self._processors
+            ]
         names = ", ".join(self.columns)
         self._copy_sql = f"COPY visits ({names}) FROM STDIN"
         self._insert_head = f"INSERT INTO visits ({names}) VALUES "  # noqa: S608 - constants
@@ -80,3 +88,11 @@ class BulkVisitInsert:
             statement = self._insert_head + ", ".join([self._row_marks] * len(chunk))
             flat = tuple(value for row in chunk for value in row)
             connection.exec_driver_sql(statement, flat)
+
+
+def sqlite_timestamp(value: datetime) -> str:
+    """A timezone-aware datetime as ``UtcDateTime`` stores it in SQLite: naive UTC text with
+    microseconds, ``YYYY-MM-DD HH:MM:SS.ffffff`` (tests hold it equal to SQLAlchemy's)."""
+    if value.utcoffset() is None:
+        raise ValueError(f"a naive datetime cannot be stored: {value!r}")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -10,6 +10,7 @@ router, so the app works without the shortcut, only slower.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import re
@@ -113,8 +114,8 @@ class Beacon:
         if not self.hosts.allows(head.host):
             raise _Refused(ErrorAnswer(400, "Invalid host header"))
         match = PATH.fullmatch(scope["path"])
-        if match is None:  # reached through the router with a path it matched differently
-            raise SiteNotFound(0)
+        if match is None:
+            raise _Refused(ErrorAnswer(404, "Not found"))
         pixel = match[2] is not None
         method = scope["method"]
         if method == "OPTIONS" and not pixel:
@@ -211,12 +212,16 @@ def _client_pairs(encoded: str) -> Iterator[tuple[str, str]]:
     for pair in encoded.split("&"):
         name, _, value = pair.partition("=")
         if "%" in name or "+" in name:
-            name = unquote_plus(name)
+            name = _unquote(name)
         if name not in CLIENT_FIELDS:
             continue
         if "%" in value or "+" in value:
-            value = unquote_plus(value)
+            value = _unquote(value)
         yield name, value
+
+
+#: The same pages come back again and again: their decoding is remembered.
+_unquote = functools.lru_cache(maxsize=4096)(unquote_plus)
 
 
 async def _read_body(receive: Receive, declared: str | None) -> bytes:

@@ -1,0 +1,198 @@
+"""``python -m bench``: the beacon's throughput and latency against a bare Starlette app.
+
+In one run: a bare Starlette app answering 204 (uvicorn, uvloop + httptools, no access log)
+and the product (fresh SQLite database; and a fresh PostgreSQL one when
+``TRACKING_TEST_POSTGRES_URL`` is set), each with 1 and 2 workers, under the same load from
+the same generator on loopback. Prints req/s (median of 3 runs), p50/p99, the ratio to the
+bare app on the same worker count, p99 at half the peak rate, the workers' RSS under load, and
+204s against rows stored. Then the product with its geodata service answering at once vs in
+10 s. ``BENCH_QUICK=1`` runs each measurement once, shorter. Benchmarks are not tests: this
+prints figures and asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import attrs
+
+from bench import databases, servers
+from bench.geodata import geodata_service
+from bench.load import LoadResult, closed_loop, fixed_rate, have_wrk
+
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+SECONDS = 2.0 if QUICK else 5.0
+RUNS = 1 if QUICK else 3
+WORKERS = (1, 2)
+
+
+@attrs.frozen
+class Measured:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    s204: int = 0
+    rows: int = 0
+    rss_mb: float = 0.0
+    half_p99_ms: float | None = None
+    half_rate: float | None = None
+
+
+def main() -> int:
+    postgres = os.environ.get("TRACKING_TEST_POSTGRES_URL") or None
+    generator = (
+        "wrk (Debian package), 2 threads, 64 connections, bench/beacon.lua"
+        if have_wrk()
+        else "Python asyncio generator (wrk not installed), 64 connections"
+    )
+    print(f"Load generator: {generator}; {SECONDS:g} s per run, median of {RUNS}.")
+    print("p99 at half peak: Python generator on a fixed schedule (latency from the scheduled")
+    print("send time), 64 connections, at half the product's median rate.\n", flush=True)
+    bare = {workers: measure_bare(workers) for workers in WORKERS}
+    backends = [("SQLite", None), *([("PostgreSQL", postgres)] if postgres else [])]
+    product: dict[tuple[str, int], Measured] = {}
+    with tempfile.TemporaryDirectory(prefix="tracking-bench-") as folder:
+        for name, server_url in backends:
+            for workers in WORKERS:
+                product[name, workers] = measure_product(name, server_url, workers, Path(folder))
+        geodata = measure_geodata(Path(folder))
+    print_table(bare, product)
+    print_geodata(geodata)
+    if not postgres:
+        print("\nPostgreSQL skipped: set TRACKING_TEST_POSTGRES_URL to include it.")
+    mismatched = [key for key, m in product.items() if m.s204 != m.rows]
+    return 1 if mismatched else 0
+
+
+def median_of(runs: list[LoadResult]) -> LoadResult:
+    ordered = sorted(runs, key=lambda run: run.rate)
+    return ordered[len(ordered) // 2]
+
+
+def measure_bare(workers: int) -> Measured:
+    print(f"bare Starlette, {workers} worker(s) ...", flush=True)
+    with servers.bare(workers) as server:
+        closed_loop(server.base, 1.0)  # warm-up
+        runs = [closed_loop(server.base, SECONDS) for _ in range(RUNS)]
+    best = median_of(runs)
+    return Measured(best.rate, best.p50_ms, best.p99_ms)
+
+
+def measure_product(name: str, server_url: str | None, workers: int, folder: Path) -> Measured:
+    print(f"product on {name}, {workers} worker(s) ...", flush=True)
+    with fresh_database(name, server_url, folder) as url:
+        with servers.product(workers, url, folder / "data") as server:
+            acknowledged = closed_loop(server.base, 1.0).s204  # warm-up
+            with peak_rss(server) as rss:
+                runs = [closed_loop(server.base, SECONDS) for _ in range(RUNS)]
+            acknowledged += sum(run.s204 for run in runs)
+            best = median_of(runs)
+            half = fixed_rate(server.base, SECONDS, rate=best.rate / 2)
+            acknowledged += half.s204
+        rows = databases.count_visits(url)
+    return Measured(
+        best.rate,
+        best.p50_ms,
+        best.p99_ms,
+        s204=acknowledged,
+        rows=rows,
+        rss_mb=rss(),
+        half_p99_ms=half.p99_ms,
+        half_rate=half.rate,
+    )
+
+
+def measure_geodata(folder: Path) -> dict[str, Measured]:
+    """SQLite, 1 worker, with visits' locations looked up: a prompt service vs a 10 s one."""
+    results = {}
+    for label, delay in (("normal", 0.0), ("slowed to 10 s", 10.0)):
+        print(f"product on SQLite, 1 worker, geodata {label} ...", flush=True)
+        with geodata_service(delay) as geodata_url, fresh_database("SQLite", None, folder) as url:
+            with servers.product(1, url, folder / "data", TRACKING_GEODATA_URL=geodata_url) as s:
+                acknowledged = closed_loop(s.base, 1.0).s204
+                runs = [closed_loop(s.base, SECONDS) for _ in range(RUNS)]
+            acknowledged += sum(run.s204 for run in runs)
+            best = median_of(runs)
+            rows = databases.count_visits(url)
+        results[label] = Measured(best.rate, best.p50_ms, best.p99_ms, acknowledged, rows)
+    return results
+
+
+@contextmanager
+def fresh_database(name: str, server_url: str | None, folder: Path) -> Iterator[str]:
+    if name == "SQLite":
+        with databases.fresh_sqlite(folder / "db") as url:
+            yield url
+    else:
+        assert server_url is not None
+        with databases.fresh_postgres(server_url) as url:
+            yield url
+
+
+@contextmanager
+def peak_rss(server: servers.Server) -> Iterator[Callable[[], float]]:
+    """Samples every worker's VmRSS twice a second; yields a function giving the largest seen."""
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            for pid in server.worker_pids():
+                with contextlib.suppress(OSError):  # a worker that just exited
+                    peak[0] = max(peak[0], servers.rss_mb(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield lambda: peak[0]
+    finally:
+        stop.set()
+        sampler.join()
+
+
+def print_table(bare: dict[int, Measured], product: dict[tuple[str, int], Measured]) -> None:
+    print()
+    header = (
+        f"{'':22} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} "
+        f"{'p99@half':>9} {'RSS MB':>7} {'204s':>9} {'rows':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for workers, m in bare.items():
+        print(f"{f'bare, {workers} worker(s)':22} {m.rate:8.0f} {m.p50_ms:7.2f} {m.p99_ms:7.2f}")
+    for (name, workers), m in product.items():
+        ratio = m.rate / bare[workers].rate
+        half = f"{m.half_p99_ms:7.2f}ms" if m.half_p99_ms is not None else ""
+        check = "" if m.s204 == m.rows else "  <-- MISMATCH"
+        print(
+            f"{f'{name}, {workers} worker(s)':22} {m.rate:8.0f} {m.p50_ms:7.2f} {m.p99_ms:7.2f} "
+            f"{ratio:6.2f} {half:>9} {m.rss_mb:7.1f} {m.s204:9d} {m.rows:9d}{check}"
+        )
+    rates = ", ".join(
+        f"{name} {workers}w at {m.half_rate:.0f}/s"
+        for (name, workers), m in product.items()
+        if m.half_rate
+    )
+    print(f"(p99@half measured at: {rates})")
+
+
+def print_geodata(results: dict[str, Measured]) -> None:
+    normal = results["normal"]
+    print("\nGeodata service (SQLite, 1 worker, locations looked up in the background):")
+    for label, m in results.items():
+        check = "" if m.s204 == m.rows else "  <-- MISMATCH"
+        print(
+            f"  {label:15} {m.rate:8.0f} req/s ({m.rate / normal.rate:5.2f} of normal)  "
+            f"p99 {m.p99_ms:6.2f} ms  204s {m.s204}  rows {m.rows}{check}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
