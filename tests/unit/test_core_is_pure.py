@@ -11,7 +11,16 @@ import pytest
 
 import tracking_core
 
-FRAMEWORKS = {"starlette", "sqlalchemy", "requests", "jinja2", "alembic", "uvicorn", "psycopg"}
+FRAMEWORKS = {
+    "starlette",
+    "sqlalchemy",
+    "requests",
+    "jinja2",
+    "alembic",
+    "uvicorn",
+    "psycopg",
+    "ua_parser",
+}
 OUTER_LAYERS = {"adapters", "entrypoints"}
 
 CORE_MODULES = sorted(
