@@ -13,19 +13,23 @@ import requests
 from adapters.clock import SystemClock
 from adapters.geodata_http import HttpGeodata
 from adapters.geodata_none import NoGeodata
+from adapters.ingest.bots import BotTally
 from adapters.ingest.breaker import CircuitBreaker
 from adapters.ingest.geolocation import LocationResolver
 from adapters.ingest.recorder import VisitIngestion
+from adapters.ingest.salts import DailySalts
 from adapters.ingest.sites import KnownSites
 from adapters.ingest.writer import GroupCommitWriter
 from adapters.memory import (
     FixedClock,
+    InMemorySaltStore,
     InMemorySessionRepository,
     InMemorySiteRepository,
     InMemoryStore,
     InMemoryUserRepository,
     InMemoryVisitRepository,
     PlainTextHasherForTests,
+    StaticUserAgentParser,
 )
 from adapters.sql.engine import make_engine, ping
 from adapters.sql.repositories import (
@@ -34,14 +38,18 @@ from adapters.sql.repositories import (
     SqlUserRepository,
     SqlVisitRepository,
 )
+from adapters.sql.salts import SqlSaltStore
+from adapters.user_agents import UaParserUserAgentParser
 from entrypoints.settings import Settings
 from tracking_core.passwords import Pbkdf2PasswordHasher
 from tracking_core.ports import (
     Clock,
     Geodata,
     PasswordHasher,
+    SaltStore,
     SessionRepository,
     SiteRepository,
+    UserAgentParser,
     UserRepository,
     VisitRepository,
 )
@@ -57,6 +65,8 @@ class Services:
     sessions: SessionRepository
     sites: SiteRepository
     visits: VisitRepository
+    salts: SaltStore
+    user_agents: UserAgentParser
     geodata: Geodata
     clock: Clock
     hasher: PasswordHasher
@@ -73,14 +83,21 @@ def in_memory_services(
     clock: Clock | None = None,
     geodata: Geodata | None = None,
     hasher: PasswordHasher | None = None,
+    user_agents: UserAgentParser | None = None,
 ) -> Services:
-    """Services over in-memory adapters: for tests, demos, and trying the app without a database."""
+    """Services over in-memory adapters: for tests, demos, and trying the app without a database.
+
+    Without ``user_agents``, every agent is an unknown browser (no bots): pass a
+    ``UaParserUserAgentParser`` for real parsing (it takes a third of a second to build).
+    """
     store = InMemoryStore()
     return Services(
         users=InMemoryUserRepository(store),
         sessions=InMemorySessionRepository(store),
         sites=InMemorySiteRepository(store),
         visits=InMemoryVisitRepository(store),
+        salts=InMemorySaltStore(),
+        user_agents=user_agents or StaticUserAgentParser(),
         geodata=geodata or NoGeodata(),
         clock=clock or FixedClock(),
         hasher=hasher or PlainTextHasherForTests(),
@@ -104,6 +121,8 @@ def bootstrap(settings: Settings) -> Services:
         sessions=SqlSessionRepository(engine),
         sites=SqlSiteRepository(engine),
         visits=SqlVisitRepository(engine),
+        salts=SqlSaltStore(engine),
+        user_agents=UaParserUserAgentParser(),
         geodata=geodata,
         clock=SystemClock(),
         hasher=Pbkdf2PasswordHasher(),
@@ -135,6 +154,9 @@ def ingestion(settings: Settings, services: Services) -> VisitIngestion:
     return VisitIngestion(
         writer=writer,
         sites=KnownSites(services.sites),
+        salts=DailySalts(services.salts),
+        user_agents=services.user_agents,
+        bots=BotTally(services.visits),
         now=services.clock.now,
         resolver=resolver,
     )

@@ -1,4 +1,4 @@
-"""The ``tracking`` command: ``tracking migrate`` and ``tracking serve``."""
+"""The ``tracking`` command: ``tracking migrate``, ``tracking serve``, ``tracking forget-salts``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import sys
 import uvicorn
 
 from adapters.sql.migrate import upgrade
+from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import SettingsError, load_settings
+from tracking_core.reports.visitor_ids import forget_old_salts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("serve", help="serve the web app (settings from TRACKING_* variables)")
+    commands.add_parser(
+        "forget-salts",
+        help="delete the visitor-id salts made over 48 hours ago (the server does it hourly)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -28,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         upgrade(settings.database_url)
         print("Database is up to date.")
+        return 0
+    if args.command == "forget-salts":
+        services = bootstrap(settings)
+        try:
+            deleted = forget_old_salts(salts=services.salts, clock=services.clock)
+        finally:
+            services.close()
+        print(f"Deleted {deleted} expired salt{'' if deleted == 1 else 's'}.")
         return 0
     print(f"Tracking is serving on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(

@@ -61,3 +61,18 @@ def client_ip(
 
 def is_trusted_proxy(address: IPAddress, trusted: tuple[IPNetwork, ...]) -> bool:
     return any(address.version == net.version and address in net for net in trusted)
+
+
+#: How much of an address is kept once its location is known: the network, not the host.
+IPV4_KEPT_PREFIX = 24
+IPV6_KEPT_PREFIX = 48
+
+
+def network_of(ip: IPAddress) -> str:
+    """The address with its host part zeroed: IPv4 to /24, IPv6 to /48 ("203.0.113.0").
+
+    A /24 is a few hundred homes or one office; a /48 is one site's allocation. Enough to
+    say roughly where, not who.
+    """
+    prefix = IPV4_KEPT_PREFIX if ip.version == 4 else IPV6_KEPT_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)

@@ -72,6 +72,10 @@ class SiteRepository(Protocol):
         """The owner's sites, oldest first."""
         ...
 
+    def update_settings(self, site: Site) -> None:
+        """Save the site's settings (time zone, Do Not Track, full addresses)."""
+        ...
+
 
 class VisitRepository(Protocol):
     def add_many(self, visits: Sequence[Visit]) -> None:
@@ -83,6 +87,11 @@ class VisitRepository(Protocol):
         """
         ...
 
+    def count_bots(self, counts: Mapping[tuple[int, date], int]) -> None:
+        """Add to the number of bot hits filtered out per (site, local day); nothing else of
+        them is stored. Raises ``StorageUnavailable`` when the database cannot be reached."""
+        ...
+
     def ips_missing_location(self, limit: int) -> list[str]:
         """Up to ``limit`` distinct addresses of visits whose location is still pending."""
         ...
@@ -91,11 +100,14 @@ class VisitRepository(Protocol):
         """Fill in the location of the pending visits from each address, in one transaction.
 
         ``None`` means the address is unknown to the geodata service: its visits stop pending.
+        Either way the visits' address is then cut to its network (``client_ip.network_of``),
+        unless their site keeps full addresses.
         """
         ...
 
     def location_lookup_failed(self, ips: Sequence[str], *, give_up_after: int) -> None:
-        """Count one more failed lookup for each address; at ``give_up_after``, stop pending."""
+        """Count one more failed lookup for each address; at ``give_up_after``, stop pending
+        (and cut the address, as ``set_locations`` does)."""
         ...
 
     def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:

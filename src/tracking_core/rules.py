@@ -144,7 +144,7 @@ def clean_props(raw: object) -> dict[str, str]:
 
 def clean_width(raw: object) -> int:
     """The screen width in CSS pixels, as a whole number (text from a query string is fine)."""
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 6:
+    if isinstance(raw, str) and raw.strip().isdecimal() and len(raw.strip()) <= 6:
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MAX_WIDTH:
         raise RuleBroken(f"Send the screen width as a whole number from 1 to {MAX_WIDTH}.")

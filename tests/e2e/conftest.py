@@ -21,6 +21,12 @@ from support.owner import Owner
 from support.server import running_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+#: What the visitors' browsers say they are. Headless Chromium says "HeadlessChrome", which the
+#: beacon rightly takes for a bot (scripted browsers are not people) and does not record.
+PERSON_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/140.0.0.0 Safari/537.36"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -94,7 +100,7 @@ def new_context(chromium: Browser) -> Iterator[Callable[..., BrowserContext]]:
     contexts: list[BrowserContext] = []
 
     def open_context(**options: Any) -> BrowserContext:
-        context = chromium.new_context(**options)
+        context = chromium.new_context(**{"user_agent": PERSON_USER_AGENT, **options})
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context

@@ -16,7 +16,7 @@ from adapters.sql.engine import make_engine
 from adapters.sql.migrate import alembic_config, upgrade
 from adapters.sql.tables import metadata
 
-TABLES = {"users", "sessions", "sites", "visits"}
+TABLES = {"users", "sessions", "sites", "visits", "salts", "bot_counts"}
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from adapters.sql.bulk_insert import sqlite_timestamp
 from support.refusing import refuse_poison_urls
 from tracking_core.entities import Location, Site, Visit
 from tracking_core.errors import StorageUnavailable, VisitsRefused
-from tracking_core.ports import VisitRepository
+from tracking_core.ports import SiteRepository, VisitRepository
 
 T0 = datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC)
 LYON = Location(city="Lyon", country_code="FR", latitude=45.76, longitude=4.83)
@@ -90,7 +90,8 @@ def test_a_found_location_fills_every_pending_visit_from_that_address(
 
     stored = visits.list_for_site(site.id, offset=0, limit=10)
     by_ip = sorted((v.ip_address or "", v.location, v.location_pending) for v in stored)
-    assert by_ip == [("1.1.1.1", None, True), ("8.8.8.8", LYON, False), ("8.8.8.8", LYON, False)]
+    # Located: the address is cut to its network; still pending: kept whole for the lookup.
+    assert by_ip == [("1.1.1.1", None, True), ("8.8.8.0", LYON, False), ("8.8.8.0", LYON, False)]
     assert visits.ips_missing_location(10) == ["1.1.1.1"]
 
 
@@ -103,7 +104,7 @@ def test_an_unknown_address_stops_pending_without_a_location(
     visits.set_locations({"8.8.8.8": None})
 
     [stored] = visits.list_for_site(site.id, offset=0, limit=10)
-    assert (stored.location, stored.location_pending, stored.ip_address) == (None, False, "8.8.8.8")
+    assert (stored.location, stored.location_pending, stored.ip_address) == (None, False, "8.8.8.0")
     assert visits.ips_missing_location(10) == []
 
 
@@ -117,6 +118,40 @@ def test_a_location_never_overwrites_one_already_stored(
     visits.set_locations({"8.8.8.8": LYON})
 
     assert visits.list_for_site(site.id, offset=0, limit=1)[0].location == paris
+
+
+def test_a_site_that_keeps_full_addresses_keeps_them_once_located(
+    repositories: tuple[VisitRepository, Site],
+) -> None:
+    visits, site = repositories
+    sites = _sites_like(visits)
+    sites.update_settings(attrs.evolve(site, keep_full_ip=True))
+    visits.add_many([visit(site, "8.8.8.8"), visit(site, "2606:4700:4700::1111")])
+
+    visits.set_locations({"8.8.8.8": LYON})
+    visits.location_lookup_failed(["2606:4700:4700::1111"], give_up_after=1)
+
+    stored = sorted(v.ip_address or "" for v in visits.list_for_site(site.id, offset=0, limit=9))
+    assert stored == ["2606:4700:4700::1111", "8.8.8.8"]
+
+
+def test_an_ipv6_address_is_cut_to_its_48_once_located(
+    repositories: tuple[VisitRepository, Site],
+) -> None:
+    visits, site = repositories
+    visits.add_many([visit(site, "2606:4700:4700::1111")])
+
+    visits.set_locations({"2606:4700:4700::1111": LYON})
+
+    assert visits.list_for_site(site.id, offset=0, limit=1)[0].ip_address == "2606:4700:4700::"
+
+
+def _sites_like(visits: VisitRepository) -> SiteRepository:
+    """The site repository over the same storage as ``visits``."""
+    if isinstance(visits, InMemoryVisitRepository):
+        return InMemorySiteRepository(visits.store)
+    assert isinstance(visits, SqlVisitRepository)
+    return SqlSiteRepository(visits.engine)
 
 
 def attrs_evolve(sent: Visit, location: Location) -> Visit:
@@ -138,8 +173,8 @@ def test_failed_lookups_are_counted_and_given_up_on(
 
     assert visits.ips_missing_location(10) == ["1.1.1.1"]
     stored = {v.ip_address: v for v in visits.list_for_site(site.id, offset=0, limit=10)}
-    assert stored["8.8.8.8"].location is None
-    assert stored["8.8.8.8"].ip_address == "8.8.8.8"
+    assert stored["8.8.8.0"].location is None  # given up on: no location, and cut all the same
+    assert not stored["8.8.8.0"].location_pending
 
 
 def test_a_visit_to_a_missing_site_is_refused_as_site_gone(

@@ -65,6 +65,9 @@ def server(database_url: str, geodata_url: str, tmp_path: Path) -> Iterator[str]
         yield base
 
 
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+
 def test_a_newcomer_registers_adds_a_site_fires_the_beacon_and_sees_the_visit(
     server: str, tmp_path: Path
 ) -> None:
@@ -79,19 +82,31 @@ def test_a_newcomer_registers_adds_a_site_fires_the_beacon_and_sees_the_visit(
             f"/sites/{site_id}/visit",
             params={"url": "https://example.com/hello", "event": "signup"},
             # The test talks from 127.0.0.1, a trusted proxy by default, on behalf of 8.8.8.8.
-            headers={"user-agent": "curl/8.0", "x-forwarded-for": "8.8.8.8"},
+            headers={"user-agent": FIREFOX, "x-forwarded-for": "8.8.8.8"},
         )
         assert beacon.status_code == 204
         assert beacon.content == b""
+        # A bot is answered the same, and not recorded.
+        bot = client.get(
+            f"/sites/{site_id}/visit",
+            params={"url": "https://example.com/bot"},
+            headers={"user-agent": "curl/8.0", "x-forwarded-for": "8.8.4.4"},
+        )
+        assert bot.status_code == 204
 
         page = client.get(f"/sites/{site_id}").text
         assert "https://example.com/hello" in page
         assert "signup" in page
-        assert "curl/8.0" in page
-        assert "8.8.8.8" in page
-        # The location is looked up in the background, after the visit is stored.
+        assert "Firefox 140" in page
+        assert FIREFOX not in page  # the user agent itself is not kept
+        assert "/bot" not in page
+        # The location is looked up in the background, after the visit is stored; then the
+        # address is cut to its network.
         located = "Mountain View, California, United States"
         eventually(lambda: located in client.get(f"/sites/{site_id}").text)
+        page = client.get(f"/sites/{site_id}").text
+        assert "8.8.8.0" in page
+        assert "8.8.8.8" not in page
 
     key = tmp_path / "data" / "secret_key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600

@@ -6,6 +6,7 @@ import attrs
 
 from adapters.memory import (
     FixedClock,
+    InMemorySaltStore,
     InMemorySessionRepository,
     InMemorySiteRepository,
     InMemoryStore,
@@ -13,8 +14,9 @@ from adapters.memory import (
     InMemoryVisitRepository,
     PlainTextHasherForTests,
     StaticGeodata,
+    StaticUserAgentParser,
 )
-from tracking_core import LoggedIn, Site, User, add_site, register
+from tracking_core import Hit, LoggedIn, Site, User, Visit, add_site, record_visit, register
 
 
 @attrs.define
@@ -29,6 +31,8 @@ class Fakes:
     hasher: PlainTextHasherForTests
     clock: FixedClock
     geodata: StaticGeodata
+    salts: InMemorySaltStore
+    user_agents: StaticUserAgentParser
 
     @classmethod
     def create(cls) -> Fakes:
@@ -43,6 +47,8 @@ class Fakes:
             hasher=PlainTextHasherForTests(),
             clock=FixedClock(),
             geodata=StaticGeodata(),
+            salts=InMemorySaltStore(),
+            user_agents=StaticUserAgentParser(),
         )
 
     def sign_up(
@@ -60,3 +66,15 @@ class Fakes:
 
     def new_site(self, owner: User, base_url: str = "https://example.com") -> Site:
         return add_site(sites=self.sites, clock=self.clock, owner=owner, base_url=base_url)
+
+    def record(self, hit: Hit) -> Visit | None:
+        """Record ``hit`` through the core's use case, with every fake it needs."""
+        return record_visit(
+            sites=self.sites,
+            visits=self.visits,
+            geodata=self.geodata,
+            clock=self.clock,
+            user_agents=self.user_agents,
+            salts=self.salts,
+            hit=hit,
+        )

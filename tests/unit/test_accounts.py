@@ -15,7 +15,6 @@ from tracking_core import (
     delete_account,
     log_in,
     log_out,
-    record_visit,
     rename,
     user_for_session,
 )
@@ -519,13 +518,7 @@ def test_delete_account_removes_the_user_their_sites_visits_and_sessions_only(
     ada_site = fakes.new_site(ada.user, "https://ada.example")
     grace_site = fakes.new_site(grace.user, "https://grace.example")
     for site_id in (ada_site.id, grace_site.id, ada_site.id):
-        record_visit(
-            sites=fakes.sites,
-            visits=fakes.visits,
-            geodata=fakes.geodata,
-            clock=fakes.clock,
-            hit=Hit(site_id=site_id, url="https://example.com/page"),
-        )
+        fakes.record(Hit(site_id=site_id, url="https://example.com/page"))
 
     delete_account(users=fakes.users, hasher=fakes.hasher, user=ada.user, password="correct horse")
 

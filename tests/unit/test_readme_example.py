@@ -15,4 +15,4 @@ def test_the_readme_python_example_runs_and_prints_the_visit() -> None:
     with contextlib.redirect_stdout(output):
         exec(compile(blocks[0], str(README), "exec"), {})  # noqa: S102 - our own README
     assert "url='https://example.com/hello'" in output.getvalue()
-    assert "browser='curl/8.0'" in output.getvalue()
+    assert "browser='Firefox'" in output.getvalue()

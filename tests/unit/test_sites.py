@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracking_core import InvalidInput, Site, SiteNotFound, User, get_owned_site, list_sites
+from tracking_core.use_cases.sites import change_site_settings
 
 from .fakes import Fakes
 
@@ -131,3 +132,64 @@ def test_someone_elses_site_is_as_missing_as_a_site_that_does_not_exist(fakes: F
     assert someone_elses.value.site_id == graces_site.id
     assert str(someone_elses.value) == f"No such site: {graces_site.id}"
     assert str(missing.value) == f"No such site: {missing_id}"
+
+
+# change_site_settings
+
+
+def test_an_owner_changes_their_sites_settings(fakes: Fakes) -> None:
+    owner = fakes.sign_up().user
+    site = fakes.new_site(owner)
+    assert (site.timezone, site.honour_dnt, site.keep_full_ip) == ("UTC", True, False)
+
+    changed = change_site_settings(
+        sites=fakes.sites,
+        owner=owner,
+        site_id=site.id,
+        timezone=" Europe/Paris ",
+        honour_dnt=False,
+        keep_full_ip=True,
+    )
+
+    assert (changed.timezone, changed.honour_dnt, changed.keep_full_ip) == (
+        "Europe/Paris",
+        False,
+        True,
+    )
+    assert fakes.sites.get(site.id) == changed
+
+
+@pytest.mark.parametrize("name", ["", "Mars/Olympus", "../../etc/passwd", "localtime", "utc"])
+def test_a_time_zone_that_is_no_iana_name_is_refused(fakes: Fakes, name: str) -> None:
+    owner = fakes.sign_up().user
+    site = fakes.new_site(owner)
+
+    with pytest.raises(InvalidInput) as raised:
+        change_site_settings(
+            sites=fakes.sites,
+            owner=owner,
+            site_id=site.id,
+            timezone=name,
+            honour_dnt=True,
+            keep_full_ip=False,
+        )
+
+    assert list(raised.value.errors) == ["timezone"]
+    assert fakes.sites.get(site.id) == site
+
+
+def test_nobody_changes_someone_elses_site(fakes: Fakes) -> None:
+    site = fakes.new_site(fakes.sign_up().user)
+    mallory = fakes.sign_up(email="mallory@example.com").user
+
+    with pytest.raises(SiteNotFound):
+        change_site_settings(
+            sites=fakes.sites,
+            owner=mallory,
+            site_id=site.id,
+            timezone="Europe/Paris",
+            honour_dnt=False,
+            keep_full_ip=True,
+        )
+
+    assert fakes.sites.get(site.id) == site

@@ -18,8 +18,9 @@ from tracking_core import (
     Visit,
     build_visit,
     list_visits,
-    record_visit,
 )
+from tracking_core.client_ip import network_of
+from tracking_core.reports.agents import Agent, DeviceType
 
 from .fakes import Fakes
 
@@ -29,9 +30,9 @@ LYON = Location(city="Lyon", region_name="Auvergne-Rhône-Alpes", country_code="
 
 
 def _record(fakes: Fakes, hit: Hit) -> Visit:
-    return record_visit(
-        sites=fakes.sites, visits=fakes.visits, geodata=fakes.geodata, clock=fakes.clock, hit=hit
-    )
+    visit = fakes.record(hit)
+    assert visit is not None, "the hit was skipped"
+    return visit
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_build_visit_records_the_page_time_and_address() -> None:
         created_at=NOW,
         url=PAGE,
         event="pageview",
-        browser="",
+        browser="Unknown",
         referrer=None,
         ip_address="203.0.113.9",
         location=None,
@@ -130,17 +131,29 @@ def test_an_event_of_one_hundred_characters_is_accepted() -> None:
     assert build_visit(Hit(site_id=1, url=PAGE, event="e" * 100), now=NOW).event == "e" * 100
 
 
-def test_the_user_agent_loses_control_characters_and_is_cut_to_512_characters() -> None:
-    agent = "  Mozilla/5.0\x00 (X11;\x1b[31m Linux)\u200b " + "x" * 600
+def test_the_visit_keeps_what_the_agent_says_not_the_user_agent_itself() -> None:
+    agent = Agent("Firefox", "140", "Linux", DeviceType.DESKTOP)
+    hit = Hit(site_id=1, url=PAGE, user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
 
-    browser = build_visit(Hit(site_id=1, url=PAGE, user_agent=agent), now=NOW).browser
+    visit = build_visit(hit, now=NOW, agent=agent)
 
-    assert browser.startswith("Mozilla/5.0 (X11;[31m Linux) xxx")
-    assert len(browser) == 512
+    assert (visit.browser, visit.browser_version, visit.os) == ("Firefox", "140", "Linux")
+    assert visit.device_type is DeviceType.DESKTOP
+    assert "Mozilla" not in repr(visit)
 
 
-def test_a_missing_user_agent_is_stored_as_empty() -> None:
-    assert build_visit(Hit(site_id=1, url=PAGE, user_agent=None), now=NOW).browser == ""
+def test_the_screen_width_decides_the_device_when_the_agent_claims_a_desktop() -> None:
+    agent = Agent("Safari", "18", "macOS", DeviceType.DESKTOP)  # an iPad says it is a Mac
+
+    visit = build_visit(Hit(site_id=1, url=PAGE, width="820"), now=NOW, agent=agent)
+
+    assert visit.device_type is DeviceType.TABLET
+
+
+def test_a_missing_user_agent_is_an_unknown_browser() -> None:
+    visit = build_visit(Hit(site_id=1, url=PAGE, user_agent=None), now=NOW)
+
+    assert (visit.browser, visit.os, visit.device_type) == ("Unknown", "Unknown", "unknown")
 
 
 def test_a_valid_referrer_parameter_is_kept() -> None:
@@ -218,6 +231,7 @@ def test_build_visit_either_returns_a_clean_visit_or_names_the_bad_fields(
 
 
 def test_record_visit_stores_the_visit_at_the_clocks_time(fakes: Fakes, site: Site) -> None:
+    fakes.user_agents.known["Firefox"] = Agent(browser="Firefox")
     visit = _record(fakes, Hit(site_id=site.id, url=PAGE, user_agent="Firefox"))
 
     assert visit.created_at == fakes.clock.now()
@@ -271,7 +285,7 @@ def test_private_and_reserved_addresses_are_never_sent_to_the_geodata_service(
 
     assert fakes.geodata.asked == []
     assert visit.location is None
-    assert visit.ip_address == str(ip_address(address))
+    assert visit.ip_address == network_of(ip_address(address))
 
 
 @pytest.mark.parametrize("address", ["203.0.114.7", "8.8.8.8", "2606:4700:4700::1111"])

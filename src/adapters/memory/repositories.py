@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import attrs
 
+from tracking_core.client_ip import network_of, parse_ip
 from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.errors import EmailTaken, VisitsRefused
 
@@ -19,6 +20,8 @@ class InMemoryStore:
     visits: list[Visit] = attrs.field(factory=list)
     #: Failed location lookups per address, as the SQL adapter counts them in a column.
     location_attempts: dict[str, int] = attrs.field(factory=dict)
+    #: Bot hits filtered out, per (site, local day).
+    bot_counts: dict[tuple[int, date], int] = attrs.field(factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -91,6 +94,16 @@ class InMemorySiteRepository:
             key=lambda site: site.id,
         )
 
+    def update_settings(self, site: Site) -> None:
+        stored = self.store.sites.get(site.id)
+        if stored is not None:
+            self.store.sites[site.id] = attrs.evolve(
+                stored,
+                timezone=site.timezone,
+                honour_dnt=site.honour_dnt,
+                keep_full_ip=site.keep_full_ip,
+            )
+
 
 class InMemoryVisitRepository:
     def __init__(self, store: InMemoryStore) -> None:
@@ -103,6 +116,11 @@ class InMemoryVisitRepository:
             raise VisitsRefused(f"no such site: {min(missing)}", site_gone=True)
         self.store.visits.extend(visits)
 
+    def count_bots(self, counts: Mapping[tuple[int, date], int]) -> None:
+        for key, count in counts.items():
+            if key[0] in self.store.sites:  # as the SQL foreign key: a deleted site's are gone
+                self.store.bot_counts[key] = self.store.bot_counts.get(key, 0) + count
+
     def ips_missing_location(self, limit: int) -> list[str]:
         pending = {v.ip_address for v in self.store.visits if v.location_pending and v.ip_address}
         attempts = self.store.location_attempts
@@ -110,7 +128,12 @@ class InMemoryVisitRepository:
 
     def set_locations(self, found: Mapping[str, Location | None]) -> None:
         self.store.visits = [
-            attrs.evolve(visit, location=found[visit.ip_address], location_pending=False)
+            attrs.evolve(
+                visit,
+                location=found[visit.ip_address],
+                location_pending=False,
+                ip_address=self._kept(visit),
+            )
             if visit.location_pending and visit.ip_address is not None and visit.ip_address in found
             else visit
             for visit in self.store.visits
@@ -122,11 +145,19 @@ class InMemoryVisitRepository:
             attempts[ip] = attempts.get(ip, 0) + 1
         given_up = {ip for ip in ips if attempts[ip] >= give_up_after}
         self.store.visits = [
-            attrs.evolve(visit, location_pending=False)
+            attrs.evolve(visit, location_pending=False, ip_address=self._kept(visit))
             if visit.location_pending and visit.ip_address in given_up
             else visit
             for visit in self.store.visits
         ]
+
+    def _kept(self, visit: Visit) -> str | None:
+        """The visit's address once its location is settled: cut, unless its site keeps it."""
+        site = self.store.sites.get(visit.site_id)
+        address = parse_ip(visit.ip_address) if visit.ip_address else None
+        if address is None or (site is not None and site.keep_full_ip):
+            return visit.ip_address
+        return network_of(address)
 
     def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
         # Stable sort on insertion order, so equal timestamps list the later arrival first.

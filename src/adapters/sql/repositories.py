@@ -5,20 +5,35 @@ Rows are translated to the core's entities here, explicitly, so no SQLAlchemy ob
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, Engine, Row, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Row,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from adapters.sql import tables
 from adapters.sql.bulk_insert import BulkVisitInsert
+from adapters.sql.errors import port_errors
+from adapters.sql.upsert import add_counts
+from tracking_core.client_ip import network_of, parse_ip
 from tracking_core.entities import Location, Site, User, Visit
-from tracking_core.errors import EmailTaken, StorageUnavailable, VisitsRefused
+from tracking_core.errors import EmailTaken
+from tracking_core.reports.agents import DeviceType
+from tracking_core.reports.sources import Category, Source
 
 #: The visits table spells out a location in columns named after ``Location``'s fields.
 _LOCATION_COLUMNS = tuple(field.name for field in attrs.fields(Location))
@@ -115,7 +130,7 @@ class SqlSiteRepository:
         return _site(row)
 
     def get(self, site_id: int) -> Site | None:
-        with _port_errors(), self.engine.begin() as connection:
+        with port_errors(), self.engine.begin() as connection:
             row = connection.execute(
                 select(tables.sites).where(tables.sites.c.id == site_id)
             ).one_or_none()
@@ -130,6 +145,19 @@ class SqlSiteRepository:
         )
         with self.engine.begin() as connection:
             return [_site(row) for row in connection.execute(statement)]
+
+    def update_settings(self, site: Site) -> None:
+        statement = (
+            update(tables.sites)
+            .where(tables.sites.c.id == site.id)
+            .values(
+                timezone=site.timezone,
+                honour_dnt=site.honour_dnt,
+                keep_full_ip=site.keep_full_ip,
+            )
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
 
 
 class SqlVisitRepository:
@@ -146,8 +174,32 @@ class SqlVisitRepository:
         if not visits:
             return
         rows = self._bulk.rows([_visit_row(visit) for visit in visits])
-        with _port_errors(), self.engine.begin() as connection:
+        with port_errors(), self.engine.begin() as connection:
             self._bulk.run(connection, rows)
+
+    def count_bots(self, counts: Mapping[tuple[int, date], int]) -> None:
+        """Counts for sites deleted meanwhile are dropped rather than refused."""
+        if not counts:
+            return
+        with port_errors(), self.engine.begin() as connection:
+            existing = set(
+                connection.execute(
+                    select(tables.sites.c.id).where(
+                        tables.sites.c.id.in_({site_id for site_id, _ in counts})
+                    )
+                ).scalars()
+            )
+            add_counts(
+                connection,
+                tables.bot_counts,
+                [
+                    {"site_id": site_id, "day": day, "bots": count}
+                    for (site_id, day), count in counts.items()
+                    if site_id in existing
+                ],
+                keys=("site_id", "day"),
+                counts=("bots",),
+            )
 
     def ips_missing_location(self, limit: int) -> list[str]:
         """Fewest failed attempts first, so a few stubborn addresses cannot starve new ones."""
@@ -159,7 +211,7 @@ class SqlVisitRepository:
             .order_by(func.min(visits.c.location_attempts))
             .limit(limit)
         )
-        with _port_errors(), self.engine.begin() as connection:
+        with port_errors(), self.engine.begin() as connection:
             return [str(ip) for ip in connection.execute(statement).scalars()]
 
     def set_locations(self, found: Mapping[str, Location | None]) -> None:
@@ -171,12 +223,14 @@ class SqlVisitRepository:
             .where(visits.c.ip_address == bindparam("ip"), visits.c.location_pending)
             .values(
                 location_pending=False,
+                ip_address=_kept_address(),
                 **{name: bindparam(f"new_{name}") for name in _LOCATION_COLUMNS},
             )
         )
         rows = [
             {
                 "ip": ip,
+                "network": _network(ip),
                 **{
                     f"new_{name}": getattr(location or Location(), name)
                     for name in _LOCATION_COLUMNS
@@ -184,7 +238,7 @@ class SqlVisitRepository:
             }
             for ip, location in found.items()
         ]
-        with _port_errors(), self.engine.begin() as connection:
+        with port_errors(), self.engine.begin() as connection:
             connection.execute(statement, rows)
 
     def location_lookup_failed(self, ips: Sequence[str], *, give_up_after: int) -> None:
@@ -197,10 +251,15 @@ class SqlVisitRepository:
             .values(
                 location_attempts=visits.c.location_attempts + 1,
                 location_pending=visits.c.location_attempts + 1 < give_up_after,
+                ip_address=case(
+                    (visits.c.location_attempts + 1 < give_up_after, visits.c.ip_address),
+                    else_=_kept_address(),
+                ),
             )
         )
-        with _port_errors(), self.engine.begin() as connection:
-            connection.execute(statement, [{"ip": ip} for ip in ips])
+        rows = [{"ip": ip, "network": _network(ip)} for ip in ips]
+        with port_errors(), self.engine.begin() as connection:
+            connection.execute(statement, rows)
 
     def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
         """Newest first; visits from the same instant list the later arrival first."""
@@ -224,32 +283,21 @@ class SqlVisitRepository:
             return int(connection.execute(statement).scalar_one())
 
 
-@contextlib.contextmanager
-def _port_errors() -> Iterator[None]:
-    """Translate the driver's failures into the core's errors (nothing was stored either way)."""
-    try:
-        yield
-    except (IntegrityError, DataError) as exc:
-        raise VisitsRefused(_first_line(exc), site_gone=_is_foreign_key_violation(exc)) from exc
-    except OperationalError as exc:
-        raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise StorageUnavailable(f"lost the database: {_first_line(exc)}") from exc
-        raise
-
-
-def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().split("\n")[0][:200]
-
-
-def _is_foreign_key_violation(exc: DBAPIError) -> bool:
-    """SQLSTATE 23503 on PostgreSQL; SQLite names its constraint failures instead."""
-    original = exc.orig
-    return (
-        getattr(original, "sqlstate", None) == "23503"
-        or getattr(original, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+def _kept_address() -> ColumnElement[str]:
+    """The address a visit keeps once its location is settled: the ``network`` parameter,
+    unless the visit's site keeps full addresses."""
+    keeps_full = (
+        select(tables.sites.c.keep_full_ip)
+        .where(tables.sites.c.id == tables.visits.c.site_id)
+        .scalar_subquery()
     )
+    return case((keeps_full, tables.visits.c.ip_address), else_=bindparam("network"))
+
+
+def _network(ip: str) -> str:
+    """``ip`` cut to its network; text that is no address (junk) is kept as it is."""
+    address = parse_ip(ip)
+    return ip if address is None else network_of(address)
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:
@@ -272,7 +320,15 @@ def _user(row: Row[Any]) -> User:
 
 
 def _site(row: Row[Any]) -> Site:
-    return Site(id=row.id, owner_id=row.owner_id, base_url=row.base_url, created_at=row.created_at)
+    return Site(
+        id=row.id,
+        owner_id=row.owner_id,
+        base_url=row.base_url,
+        created_at=row.created_at,
+        timezone=row.timezone,
+        honour_dnt=row.honour_dnt,
+        keep_full_ip=row.keep_full_ip,
+    )
 
 
 #: The visits table's columns that ``_visit_row`` fills, in its order.
@@ -288,6 +344,16 @@ _VISIT_COLUMNS = (
     "screen_width",
     "props",
     "location_pending",
+    "visitor_id",
+    "browser_version",
+    "os",
+    "device_type",
+    "source",
+    "source_category",
+    "referrer_domain",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
 )
 
 
@@ -311,6 +377,16 @@ def _visit_row(visit: Visit) -> tuple[object, ...]:
         visit.screen_width,
         json.dumps(visit.props, ensure_ascii=False) if visit.props else None,
         visit.location_pending,
+        visit.visitor_id,
+        visit.browser_version,
+        visit.os,
+        visit.device_type.value,
+        visit.source.name,
+        visit.source.category.value,
+        visit.source.referrer_domain,
+        visit.source.utm_source,
+        visit.source.utm_medium,
+        visit.source.utm_campaign,
     )
 
 
@@ -332,4 +408,16 @@ def _visit(row: Row[Any]) -> Visit:
         screen_width=row.screen_width,
         props=json.loads(row.props) if row.props else {},
         location_pending=row.location_pending,
+        visitor_id=row.visitor_id,
+        browser_version=row.browser_version,
+        os=row.os,
+        device_type=DeviceType(row.device_type),
+        source=Source(
+            row.source,
+            Category(row.source_category),
+            row.referrer_domain,
+            row.utm_source,
+            row.utm_medium,
+            row.utm_campaign,
+        ),
     )

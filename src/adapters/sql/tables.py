@@ -12,12 +12,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     Table,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     false,
     text,
+    true,
 )
 
 #: Deterministic constraint names, so later migrations can refer to them on both backends.
@@ -106,6 +109,9 @@ sites = Table(
     ),
     Column("base_url", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("timezone", Text, nullable=False, server_default=text("'UTC'")),
+    Column("honour_dnt", Boolean, nullable=False, server_default=true()),
+    Column("keep_full_ip", Boolean, nullable=False, server_default=false()),
 )
 
 visits = Table(
@@ -127,6 +133,19 @@ visits = Table(
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
     Column("screen_width", Integer, nullable=True),
+    #: The visitor's cookieless id of the site's day; null for visits from before ids existed.
+    Column("visitor_id", BigInteger, nullable=True),
+    #: ``browser`` is the browser's family; with these, what the user agent said (not itself).
+    Column("browser_version", Text, nullable=True),
+    Column("os", Text, nullable=False, server_default=text("'Unknown'")),
+    Column("device_type", Text, nullable=False, server_default=text("'unknown'")),
+    #: Where the visit came from (``reports.sources.Source``).
+    Column("source", Text, nullable=False, server_default=text("'Direct / None'")),
+    Column("source_category", Text, nullable=False, server_default=text("'direct'")),
+    Column("referrer_domain", Text, nullable=True),
+    Column("utm_source", Text, nullable=True),
+    Column("utm_medium", Text, nullable=True),
+    Column("utm_campaign", Text, nullable=True),
     #: Custom event properties as a JSON object of strings; null when there are none.
     Column("props", Text, nullable=True),
     #: True while the location of the visit's public address is still to be looked up; the
@@ -142,4 +161,23 @@ visits = Table(
         sqlite_where=text("location_pending"),
         postgresql_where=text("location_pending"),
     ),
+)
+
+#: The random daily salts of visitor ids (``ports.SaltStore``); deleted 48 hours after made.
+salts = Table(
+    "salts",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("salt", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+#: How many bot hits were filtered out per site and local day: nothing else of them is kept.
+bot_counts = Table(
+    "bot_counts",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("bots", BigInteger, nullable=False),
 )

@@ -151,6 +151,8 @@ class Beacon:
             props=fields.get("props"),
             user_agent=head.user_agent,
             ip=self._client_ip(peer[0] if peer else None, head.forwarded_for),
+            do_not_track=head.do_not_track,
+            prefetch=head.prefetch,
         )
 
     def _client_ip(self, peer: str | None, forwarded_for: str | None) -> IPAddress | None:
@@ -165,10 +167,30 @@ class Beacon:
         return address
 
 
+#: Headers by which browsers say a request is made ahead of time, for a page nobody may see:
+#: ``Sec-Purpose: prefetch`` (also ``prefetch;prerender``), ``Purpose: prefetch`` (Chrome,
+#: Safari), ``X-Moz: prefetch`` (Firefox), ``X-Purpose: preview`` (Safari's link previews).
+_AHEAD_OF_TIME = {
+    b"sec-purpose": (b"prefetch", b"prerender"),
+    b"purpose": (b"prefetch", b"prerender", b"preview"),
+    b"x-moz": (b"prefetch",),
+    b"x-purpose": (b"preview", b"prefetch"),
+}
+
+
 class _Head:
     """The few request headers the beacon reads, found in one pass."""
 
-    __slots__ = ("content_length", "content_type", "forwarded_for", "host", "referer", "user_agent")
+    __slots__ = (
+        "content_length",
+        "content_type",
+        "do_not_track",
+        "forwarded_for",
+        "host",
+        "prefetch",
+        "referer",
+        "user_agent",
+    )
 
     def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
         self.host: str | None = None
@@ -177,6 +199,8 @@ class _Head:
         self.forwarded_for: str | None = None
         self.content_type = ""
         self.content_length: str | None = None
+        self.do_not_track = False
+        self.prefetch = False
         for name, value in raw:
             if name == b"host":
                 self.host = value.decode("latin-1")
@@ -194,6 +218,11 @@ class _Head:
                 self.content_type = value.decode("latin-1")
             elif name == b"content-length":
                 self.content_length = value.decode("latin-1")
+            elif name in (b"dnt", b"sec-gpc"):
+                self.do_not_track = self.do_not_track or value.strip() == b"1"
+            elif name in _AHEAD_OF_TIME:
+                words = value.lower()
+                self.prefetch = self.prefetch or any(w in words for w in _AHEAD_OF_TIME[name])
 
 
 def _query_fields(query_string: bytes) -> dict[str, object]:

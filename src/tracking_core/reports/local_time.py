@@ -33,6 +33,11 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def zone_names() -> list[str]:
+    """Every name ``zone`` accepts, sorted: for a person to pick from."""
+    return sorted(_zone_names())
+
+
 @functools.cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones() - _NOT_PLACES)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import date, timedelta
-from ipaddress import ip_address
+from datetime import date, datetime, timedelta
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from zoneinfo import ZoneInfo
 
 from tracking_core.ports import Clock, IPAddress, SaltStore
@@ -44,6 +44,8 @@ def _field(value: str) -> bytes:
 
 
 def _canonical(ip: IPAddress | str) -> str:
+    if isinstance(ip, IPv4Address | IPv6Address):  # already canonical: the beacon's case
+        return str(ip)
     try:
         return str(ip_address(ip))
     except ValueError:  # unknown or unparsable: hashed as given
@@ -64,7 +66,27 @@ def daily_salt(
     while any site has visitors; ``forget_old_salts`` does it on demand.
     """
     now = clock.now()
-    day: date = now.astimezone(tz).date()
+    return salt_for_day(
+        salts=salts,
+        site_id=site_id,
+        day=now.astimezone(tz).date(),
+        now=now,
+        random_bytes=random_bytes,
+    )
+
+
+def salt_for_day(
+    *,
+    salts: SaltStore,
+    site_id: int,
+    day: date,
+    now: datetime,
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+) -> bytes:
+    """The salt of the site's local ``day`` (today's, seen at ``now``), made if there is none.
+
+    For callers that already know the day, such as a cache keyed by it (``daily_salt``).
+    """
     salt = salts.get(site_id, day)
     if salt is None:
         salts.delete_created_before(now - SALT_LIFETIME)

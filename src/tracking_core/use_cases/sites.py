@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import attrs
+
 from tracking_core import rules
 from tracking_core.entities import Site, User
 from tracking_core.errors import InvalidInput, SiteNotFound
 from tracking_core.ports import Clock, SiteRepository
+from tracking_core.reports.local_time import zone
 
 
 def add_site(*, sites: SiteRepository, clock: Clock, owner: User, base_url: str) -> Site:
@@ -26,3 +29,25 @@ def get_owned_site(*, sites: SiteRepository, owner: User, site_id: int) -> Site:
     if site is None or site.owner_id != owner.id:
         raise SiteNotFound(site_id)
     return site
+
+
+def change_site_settings(
+    *,
+    sites: SiteRepository,
+    owner: User,
+    site_id: int,
+    timezone: str,
+    honour_dnt: bool,
+    keep_full_ip: bool,
+) -> Site:
+    """Save what an owner chose for their site; raises ``SiteNotFound`` or ``InvalidInput``.
+
+    The time zone must be an IANA name (``Europe/Paris``): it decides where the site's days
+    begin, for the reports and for the daily rotation of visitor ids.
+    """
+    site = get_owned_site(sites=sites, owner=owner, site_id=site_id)
+    name = timezone.strip()
+    zone(name)
+    updated = attrs.evolve(site, timezone=name, honour_dnt=honour_dnt, keep_full_ip=keep_full_ip)
+    sites.update_settings(updated)
+    return updated

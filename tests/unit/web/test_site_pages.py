@@ -94,3 +94,66 @@ def test_hostile_visit_fields_render_as_text(browser: Browser) -> None:
     assert payload not in page
     assert "<img src=x>" not in page
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+
+
+def test_the_settings_page_shows_the_sites_settings_to_its_owner_only(
+    browser: Browser, other_browser: Browser
+) -> None:
+    browser.register("ada@example.com")
+    site_id = browser.add_site()
+    assert f'href="/sites/{site_id}/settings"' in browser.client.get(f"/sites/{site_id}").text
+
+    page = browser.client.get(f"/sites/{site_id}/settings").text
+
+    assert '<option value="UTC" selected>' in page
+    assert '<option value="Europe/Paris">' in page
+    assert 'name="honour_dnt" type="checkbox" checked' in page
+    assert 'name="keep_full_ip" type="checkbox">' in page
+    other_browser.register("grace@example.com")
+    assert other_browser.client.get(f"/sites/{site_id}/settings").status_code == 404
+    stolen = other_browser.submit(
+        f"/sites/{site_id}/settings",
+        {"timezone": "Asia/Tokyo"},
+        form_path="/sites",
+    )
+    assert stolen.status_code == 404
+    assert '<option value="UTC" selected>' in browser.client.get(f"/sites/{site_id}/settings").text
+
+
+def test_saving_settings_keeps_them_and_flashes(browser: Browser) -> None:
+    browser.register()
+    site_id = browser.add_site()
+
+    response = browser.submit(
+        f"/sites/{site_id}/settings", {"timezone": "Europe/Paris", "keep_full_ip": "on"}
+    )
+
+    assert response.status_code == 303
+    page = browser.client.get(f"/sites/{site_id}/settings").text
+    assert "Settings saved" in page
+    assert '<option value="Europe/Paris" selected>' in page
+    assert 'name="honour_dnt" type="checkbox">' in page  # unticked boxes are sent as nothing
+    assert 'name="keep_full_ip" type="checkbox" checked' in page
+
+
+def test_an_unknown_time_zone_is_refused_with_a_message(browser: Browser) -> None:
+    browser.register()
+    site_id = browser.add_site()
+
+    response = browser.submit(
+        f"/sites/{site_id}/settings", {"timezone": "<script>Mars</script>", "honour_dnt": "on"}
+    )
+
+    assert response.status_code == 422
+    assert "Pick a time zone from the list" in response.text
+    assert "<script>Mars" not in response.text
+    assert '<option value="UTC" selected>' in browser.client.get(f"/sites/{site_id}/settings").text
+
+
+def test_settings_need_a_csrf_token(browser: Browser) -> None:
+    browser.register()
+    site_id = browser.add_site()
+
+    response = browser.client.post(f"/sites/{site_id}/settings", data={"timezone": "Asia/Tokyo"})
+
+    assert response.status_code == 403
