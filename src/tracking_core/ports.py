@@ -92,6 +92,11 @@ class VisitRepository(Protocol):
         them is stored. Raises ``StorageUnavailable`` when the database cannot be reached."""
         ...
 
+    def forget_visitors_before(self, day: date) -> None:
+        """Forget what is kept to continue visitors' visits (their latest visit) for the days
+        before ``day`` (UTC): their visitor ids cannot come back."""
+        ...
+
     def ips_missing_location(self, limit: int) -> list[str]:
         """Up to ``limit`` distinct addresses of visits whose location is still pending."""
         ...

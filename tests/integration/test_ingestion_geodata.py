@@ -103,11 +103,21 @@ def locations(database_url: str) -> dict[str, tuple[Any, ...]]:
         with engine.connect() as connection:
             rows = connection.execute(
                 text(
-                    "SELECT url, city, country_code, latitude, longitude, "
-                    "location_pending, location_attempts, ip_address FROM visits"
+                    "SELECT u.value, l.value, s.location_pending, s.location_attempts, "
+                    "coalesce(s.ip_address, n.value) "
+                    "FROM visits v JOIN visit_sessions s ON s.id = v.session_id "
+                    "JOIN strings u ON u.id = v.url_id LEFT JOIN strings l ON l.id = s.location_id "
+                    "LEFT JOIN strings n ON n.id = s.network_id"
                 )
             )
-            return {row[0].rsplit("/", 1)[-1]: tuple(row[1:]) for row in rows}
+            found = {}
+            for url, location, *rest in rows:
+                place = json.loads(location) if location else {}
+                where = tuple(
+                    place.get(k) for k in ("city", "country_code", "latitude", "longitude")
+                )
+                found[url.rsplit("/", 1)[-1]] = (*where, *rest)
+            return found
     finally:
         engine.dispose()
 

@@ -56,7 +56,11 @@ def test_concurrent_beacons_are_each_answered_after_their_commit(
         if response.status_code == 204:
             with engine.connect() as connection:
                 found = connection.execute(
-                    text("SELECT count(*) FROM visits WHERE url = :url"), {"url": url}
+                    text(
+                        "SELECT count(*) FROM visits v JOIN strings s ON s.id = v.url_id "
+                        "WHERE s.value = :url"
+                    ),
+                    {"url": url},
                 ).scalar_one()
             stored_when_answered.append(found == 1)
         return response.status_code

@@ -203,5 +203,6 @@ def test_visits_stored_before_are_converted_and_their_user_agents_dropped(
     assert sorted(v.ip_address or "" for v in visits) == ["203.0.113.0", "203.0.113.0", "8.8.8.8"]
     assert len({v.visitor_id for v in visits}) == 2  # the same browser and address: one visitor
     assert None not in {v.visitor_id for v in visits}
-    assert sorted(v.source.name for v in visits) == ["Direct / None", "Direct / None", "Google"]
+    # The first two are one visit (one visitor, in the same minute): it came from Google.
+    assert sorted(v.source.name for v in visits) == ["Direct / None", "Google", "Google"]
     assert {v.source.utm_medium for v in visits} == {"mail"}

@@ -21,6 +21,8 @@ from adapters.sql import (
 from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.errors import EmailTaken, VisitsRefused
 from tracking_core.ports import SessionRepository, SiteRepository, UserRepository, VisitRepository
+from tracking_core.reports.agents import DeviceType
+from tracking_core.reports.sources import classify
 
 T0 = datetime(2025, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
 FULL_LOCATION = Location(
@@ -73,7 +75,11 @@ def add_site(sites: SiteRepository, owner: User, base_url: str = "https://ada.ex
     return sites.add(owner_id=owner.id, base_url=base_url, created_at=T0)
 
 
-def visit(site: Site, *, at: datetime = T0, url: str = "https://ada.example/") -> Visit:
+#: Visits are kept to the second.
+VISIT_T0 = T0.replace(microsecond=0)
+
+
+def visit(site: Site, *, at: datetime = VISIT_T0, url: str = "https://ada.example/") -> Visit:
     return Visit(site_id=site.id, created_at=at, url=url, event="pageview", browser="Firefox")
 
 
@@ -235,18 +241,26 @@ def test_a_visit_round_trips_with_its_location(
     site = add_site(sites, add_user(users))
     sent = Visit(
         site_id=site.id,
-        created_at=T0,
+        created_at=VISIT_T0,
         url="https://ada.example/page?q=1#top",
         event="signup",
-        browser="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+        browser="Firefox",
+        browser_version="133",
+        os="Linux",
+        device_type=DeviceType.DESKTOP,
+        visitor_id=-(2**63),
+        source=classify("https://search.example/?q=ada", "https://ada.example/?utm_medium=x"),
         referrer="https://search.example/?q=ada",
         ip_address="2001:db8::1",
         location=location,
+        screen_width=1440,
+        props={"plan": "pro", "n": "3"},
     )
 
     visits.add_many([sent])
 
-    assert visits.list_for_site(site.id, offset=0, limit=10) == [sent]
+    # Everything but the full referrer, of which the visit's source keeps the domain.
+    assert visits.list_for_site(site.id, offset=0, limit=10) == [attrs.evolve(sent, referrer=None)]
 
 
 def test_visits_list_newest_first_a_page_at_a_time(
@@ -254,7 +268,8 @@ def test_visits_list_newest_first_a_page_at_a_time(
 ) -> None:
     site = add_site(sites, add_user(users))
     sent = [
-        visit(site, at=T0 + timedelta(minutes=n), url=f"https://a.example/{n}") for n in range(7)
+        visit(site, at=VISIT_T0 + timedelta(minutes=n), url=f"https://a.example/{n}")
+        for n in range(7)
     ]
     visits.add_many(sent[::2] + sent[1::2])
     newest_first = sent[::-1]
@@ -270,7 +285,8 @@ def test_visits_from_the_same_instant_list_as_the_in_memory_fake_does(
 ) -> None:
     """Ties go to the later arrival; the fake and both databases must agree on every page."""
     site = add_site(sites, add_user(users))
-    instants = [T0, T0 + timedelta(seconds=1), T0, T0, T0 + timedelta(seconds=1), T0]
+    second = timedelta(seconds=1)
+    instants = [VISIT_T0, VISIT_T0 + second, VISIT_T0, VISIT_T0, VISIT_T0 + second, VISIT_T0]
     batches = [
         [visit(site, at=at, url=f"https://a.example/{n}") for n, at in enumerate(instants[:3])],
         [visit(site, at=at, url=f"https://a.example/{n + 3}") for n, at in enumerate(instants[3:])],
@@ -338,7 +354,7 @@ def test_hostile_strings_are_stored_and_read_back_unchanged(
     sessions.add(token_hash=token_hash, user_id=user.id, created_at=T0)
     sent = Visit(
         site_id=site.id,
-        created_at=T0,
+        created_at=VISIT_T0,
         url=hostile,
         event=hostile,
         browser=hostile,
@@ -347,12 +363,13 @@ def test_hostile_strings_are_stored_and_read_back_unchanged(
         location=Location(city=hostile, region_name=hostile, country_name=hostile),
     )
     visits.add_many([sent])
+    kept = attrs.evolve(sent, referrer=None)
 
     assert users.get_by_email(email) == user
     assert (user.email, user.name, user.password_hash) == (email, hostile, hostile)
     assert sites.get(site.id) == Site(site.id, user.id, hostile, T0)
     assert sessions.user_id_for(token_hash) == user.id
-    assert visits.list_for_site(site.id, offset=0, limit=1) == [sent]
+    assert visits.list_for_site(site.id, offset=0, limit=1) == [kept]
 
 
 @pytest.mark.postgres

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import attrs
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.dialects import sqlite
 
 from adapters.memory import InMemorySiteRepository, InMemoryStore, InMemoryVisitRepository
 from adapters.sql import (
@@ -16,9 +15,7 @@ from adapters.sql import (
     SqlUserRepository,
     SqlVisitRepository,
     make_engine,
-    tables,
 )
-from adapters.sql.bulk_insert import sqlite_timestamp
 from support.refusing import refuse_poison_urls
 from tracking_core.entities import Location, Site, Visit
 from tracking_core.errors import StorageUnavailable, VisitsRefused
@@ -227,19 +224,3 @@ def test_a_locked_sqlite_database_is_storage_unavailable(sqlite_url: str) -> Non
     finally:
         for each in (engine, impatient, holder):
             each.dispose()
-
-
-@pytest.mark.parametrize(
-    "instant",
-    [
-        datetime(2025, 3, 14, 15, 9, 26, 535897, tzinfo=UTC),
-        datetime(2025, 3, 14, 15, 9, 26, tzinfo=UTC),
-        datetime(1, 1, 1, 0, 0, tzinfo=UTC),
-        datetime(2025, 7, 1, 12, 30, tzinfo=timezone(timedelta(hours=-7, minutes=-30))),
-    ],
-)
-def test_the_fast_sqlite_timestamp_is_the_text_sqlalchemy_would_store(instant: datetime) -> None:
-    dialect = sqlite.dialect()
-    generic = tables.visits.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-    assert generic is not None
-    assert sqlite_timestamp(instant) == generic(instant)

@@ -1,4 +1,7 @@
-"""A database that refuses some rows, as a CHECK constraint would: for testing poison rows."""
+"""A database that refuses some rows, as a CHECK constraint would: for testing poison rows.
+
+Visits keep their URL as the id of a stored text, so the trigger looks the text up.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ def refuse_poison_urls(database_url: str) -> None:
             connection.execute(
                 text(
                     "CREATE TRIGGER refuse_poison BEFORE INSERT ON visits "
-                    "WHEN NEW.url LIKE '%poison%' "
+                    "WHEN (SELECT value FROM strings WHERE id = NEW.url_id) LIKE '%poison%' "
                     "BEGIN SELECT RAISE(ABORT, 'poison visit refused'); END"
                 )
             )
@@ -23,7 +26,8 @@ def refuse_poison_urls(database_url: str) -> None:
             connection.execute(
                 text(
                     "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
-                    "IF NEW.url LIKE '%poison%' THEN RAISE EXCEPTION 'poison visit refused' "
+                    "IF (SELECT value FROM strings WHERE id = NEW.url_id) LIKE '%poison%' "
+                    "THEN RAISE EXCEPTION 'poison visit refused' "
                     "USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$ "
                     "LANGUAGE plpgsql"
                 )

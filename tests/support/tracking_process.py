@@ -45,7 +45,10 @@ def stored_urls(database_url: str) -> list[str]:
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            return list(connection.execute(text("SELECT url FROM visits")).scalars())
+            rows = connection.execute(
+                text("SELECT s.value FROM visits v JOIN strings s ON s.id = v.url_id")
+            )
+            return list(rows.scalars())
     finally:
         engine.dispose()
 

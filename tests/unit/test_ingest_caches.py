@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from adapters.ingest.bots import BotTally
-from adapters.ingest.salt_expiry import SaltExpiry
+from adapters.ingest.forgetting import Forgetting
 from adapters.ingest.salts import DailySalts
 from adapters.ingest.sites import KnownSites
 from adapters.memory import (
@@ -172,7 +172,7 @@ def test_expired_salts_are_deleted_at_start_up_and_on_schedule() -> None:
     salts, clock = InMemorySaltStore(), FixedClock(T0)
     salts.add(1, DAY - timedelta(days=3), b"old" * 11, created_at=T0 - timedelta(days=3))
     salts.add(1, DAY, b"new" * 11, created_at=T0)
-    expiry = SaltExpiry(salts, clock, every=0.01)
+    expiry = Forgetting(salts, InMemoryVisitRepository(InMemoryStore()), clock, every=0.01)
 
     async def test() -> None:
         await expiry.start()

@@ -1,4 +1,4 @@
-"""Inserting a batch of visits fast, because the beacon's group commit writes thousands a second.
+"""Inserting a batch of rows fast, because the beacon's group commit writes thousands a second.
 
 SQLAlchemy's ``executemany`` spends about 20 µs of Python per row and, on SQLite, releases and
 retakes the GIL for every row: a writer thread competing with a busy event loop then waits up
@@ -14,44 +14,38 @@ Either runs inside the caller's transaction, so a refused row still refuses the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.exc import DBAPIError
-
-from adapters.sql import tables
 
 #: Rows per SQLite statement: well under its limit of 32,766 bound variables.
 SQLITE_ROWS_PER_STATEMENT = 500
 
 
-class BulkVisitInsert:
-    def __init__(self, dialect: Dialect, columns: Sequence[str]) -> None:
+class BulkInsert:
+    """Rows of ``columns`` into ``table``, in the caller's transaction."""
+
+    def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str]) -> None:
         self.columns = tuple(columns)
         self.dialect_name = dialect.name
         processors = [
-            tables.visits.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self.columns
         ]
-        #: Positions and processors of the columns whose values need converting (timestamps).
+        #: Positions and processors of the columns whose values need converting.
         self._processors: list[tuple[int, Callable[[Any], Any]]] = [
             (index, processor) for index, processor in enumerate(processors) if processor
         ]
-        if dialect.name == "sqlite" and "created_at" in self.columns:
-            # The generic processor costs 4 µs a row; this one gives the same text in 1.
-            index = self.columns.index("created_at")
-            self._processors = [
-                (i, sqlite_timestamp if i == index else processor)
-                for i, processor in self._processors
-            ]
         names = ", ".join(self.columns)
-        self._copy_sql = f"COPY visits ({names}) FROM STDIN"
-        self._insert_head = f"INSERT INTO visits ({names}) VALUES "  # noqa: S608 - constants
+        self._copy_sql = f"COPY {table.name} ({names}) FROM STDIN"
+        self._insert_head = f"INSERT INTO {table.name} ({names}) VALUES "  # noqa: S608 - constants
         self._row_marks = "(" + ", ".join("?" for _ in self.columns) + ")"
 
-    def rows(self, values: Sequence[Sequence[object]]) -> list[list[object]]:
+    def rows(self, values: Sequence[Sequence[object]]) -> Sequence[Sequence[object]]:
         """Rows with each value converted as the column's SQLAlchemy type would bind it."""
+        if not self._processors:
+            return values
         converted = []
         for row in values:
             row = list(row)
@@ -88,11 +82,3 @@ class BulkVisitInsert:
             statement = self._insert_head + ", ".join([self._row_marks] * len(chunk))
             flat = tuple(value for row in chunk for value in row)
             connection.exec_driver_sql(statement, flat)
-
-
-def sqlite_timestamp(value: datetime) -> str:
-    """A timezone-aware datetime as ``UtcDateTime`` stores it in SQLite: naive UTC text with
-    microseconds, ``YYYY-MM-DD HH:MM:SS.ffffff`` (tests hold it equal to SQLAlchemy's)."""
-    if value.utcoffset() is None:
-        raise ValueError(f"a naive datetime cannot be stored: {value!r}")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -5,38 +5,22 @@ Rows are translated to the core's entities here, explicitly, so no SQLAlchemy ob
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import attrs
-from sqlalchemy import (
-    ColumnElement,
-    Engine,
-    Row,
-    bindparam,
-    case,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Engine, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from adapters.sql import tables
-from adapters.sql.bulk_insert import BulkVisitInsert
+from adapters.sql import pending_locations, tables
 from adapters.sql.errors import port_errors
+from adapters.sql.strings import StringIds
 from adapters.sql.upsert import add_counts
-from tracking_core.client_ip import network_of, parse_ip
+from adapters.sql.visit_reader import count_visits, page_of_visits
+from adapters.sql.visit_sessions import forget_visitors_before
+from adapters.sql.visit_writer import VisitWriter, day_number
 from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.errors import EmailTaken
-from tracking_core.reports.agents import DeviceType
-from tracking_core.reports.sources import Category, Source
-
-#: The visits table spells out a location in columns named after ``Location``'s fields.
-_LOCATION_COLUMNS = tuple(field.name for field in attrs.fields(Location))
 
 
 class SqlUserRepository:
@@ -161,9 +145,15 @@ class SqlSiteRepository:
 
 
 class SqlVisitRepository:
+    """Visits (hits) in their visits (sessions), with their texts stored once per site: see
+    ``visit_writer`` for how a batch is stored, ``visit_reader`` for how it reads back (what
+    a visit's hits share is its session's), and ``pending_locations``."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._bulk = BulkVisitInsert(engine.dialect, _VISIT_COLUMNS)
+        self._writer = VisitWriter(engine)
+        # Its own cache: the location resolver's thread writes beside the beacon's writer.
+        self._location_strings = StringIds()
 
     def add_many(self, visits: Sequence[Visit]) -> None:
         """One transaction for the whole batch: a row the database refuses stores none.
@@ -171,11 +161,8 @@ class SqlVisitRepository:
         The database's errors become the port's: a refused row ``VisitsRefused``, a database
         that cannot be reached or is locked ``StorageUnavailable``.
         """
-        if not visits:
-            return
-        rows = self._bulk.rows([_visit_row(visit) for visit in visits])
-        with port_errors(), self.engine.begin() as connection:
-            self._bulk.run(connection, rows)
+        if visits:
+            self._writer.write(visits)
 
     def count_bots(self, counts: Mapping[tuple[int, date], int]) -> None:
         """Counts for sites deleted meanwhile are dropped rather than refused."""
@@ -201,103 +188,38 @@ class SqlVisitRepository:
                 counts=("bots",),
             )
 
-    def ips_missing_location(self, limit: int) -> list[str]:
-        """Fewest failed attempts first, so a few stubborn addresses cannot starve new ones."""
-        visits = tables.visits
-        statement = (
-            select(visits.c.ip_address)
-            .where(visits.c.location_pending, visits.c.ip_address.is_not(None))
-            .group_by(visits.c.ip_address)
-            .order_by(func.min(visits.c.location_attempts))
-            .limit(limit)
-        )
+    def forget_visitors_before(self, day: date) -> None:
         with port_errors(), self.engine.begin() as connection:
-            return [str(ip) for ip in connection.execute(statement).scalars()]
+            forget_visitors_before(connection, day_number(day))
+
+    def ips_missing_location(self, limit: int) -> list[str]:
+        with port_errors(), self.engine.begin() as connection:
+            return pending_locations.ips_missing_location(connection, limit)
 
     def set_locations(self, found: Mapping[str, Location | None]) -> None:
         if not found:
             return
-        visits = tables.visits
-        statement = (
-            update(visits)
-            .where(visits.c.ip_address == bindparam("ip"), visits.c.location_pending)
-            .values(
-                location_pending=False,
-                ip_address=_kept_address(),
-                **{name: bindparam(f"new_{name}") for name in _LOCATION_COLUMNS},
-            )
-        )
-        rows = [
-            {
-                "ip": ip,
-                "network": _network(ip),
-                **{
-                    f"new_{name}": getattr(location or Location(), name)
-                    for name in _LOCATION_COLUMNS
-                },
-            }
-            for ip, location in found.items()
-        ]
-        with port_errors(), self.engine.begin() as connection:
-            connection.execute(statement, rows)
+        strings = self._location_strings
+        with strings.transaction(), port_errors(), self.engine.connect() as connection:
+            pending_locations.settle_locations(connection, strings, found)
+            connection.commit()
 
     def location_lookup_failed(self, ips: Sequence[str], *, give_up_after: int) -> None:
         if not ips:
             return
-        visits = tables.visits
-        statement = (
-            update(visits)
-            .where(visits.c.ip_address == bindparam("ip"), visits.c.location_pending)
-            .values(
-                location_attempts=visits.c.location_attempts + 1,
-                location_pending=visits.c.location_attempts + 1 < give_up_after,
-                ip_address=case(
-                    (visits.c.location_attempts + 1 < give_up_after, visits.c.ip_address),
-                    else_=_kept_address(),
-                ),
-            )
-        )
-        rows = [{"ip": ip, "network": _network(ip)} for ip in ips]
-        with port_errors(), self.engine.begin() as connection:
-            connection.execute(statement, rows)
+        strings = self._location_strings
+        with strings.transaction(), port_errors(), self.engine.connect() as connection:
+            pending_locations.count_failures(connection, strings, ips, give_up_after=give_up_after)
+            connection.commit()
 
     def list_for_site(self, site_id: int, *, offset: int, limit: int) -> list[Visit]:
-        """Newest first; visits from the same instant list the later arrival first."""
-        statement = (
-            select(tables.visits)
-            .where(tables.visits.c.site_id == site_id)
-            .order_by(tables.visits.c.created_at.desc(), tables.visits.c.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+        """Newest first; visits from the same second list the later arrival first."""
         with self.engine.begin() as connection:
-            return [_visit(row) for row in connection.execute(statement)]
+            return page_of_visits(connection, site_id, offset=offset, limit=limit)
 
     def count_for_site(self, site_id: int) -> int:
-        statement = (
-            select(func.count())
-            .select_from(tables.visits)
-            .where(tables.visits.c.site_id == site_id)
-        )
         with self.engine.begin() as connection:
-            return int(connection.execute(statement).scalar_one())
-
-
-def _kept_address() -> ColumnElement[str]:
-    """The address a visit keeps once its location is settled: the ``network`` parameter,
-    unless the visit's site keeps full addresses."""
-    keeps_full = (
-        select(tables.sites.c.keep_full_ip)
-        .where(tables.sites.c.id == tables.visits.c.site_id)
-        .scalar_subquery()
-    )
-    return case((keeps_full, tables.visits.c.ip_address), else_=bindparam("network"))
-
-
-def _network(ip: str) -> str:
-    """``ip`` cut to its network; text that is no address (junk) is kept as it is."""
-    address = parse_ip(ip)
-    return ip if address is None else network_of(address)
+            return count_visits(connection, site_id)
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:
@@ -328,96 +250,4 @@ def _site(row: Row[Any]) -> Site:
         timezone=row.timezone,
         honour_dnt=row.honour_dnt,
         keep_full_ip=row.keep_full_ip,
-    )
-
-
-#: The visits table's columns that ``_visit_row`` fills, in its order.
-_VISIT_COLUMNS = (
-    "site_id",
-    "created_at",
-    "url",
-    "event",
-    "browser",
-    "referrer",
-    "ip_address",
-    *_LOCATION_COLUMNS,
-    "screen_width",
-    "props",
-    "location_pending",
-    "visitor_id",
-    "browser_version",
-    "os",
-    "device_type",
-    "source",
-    "source_category",
-    "referrer_domain",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-)
-
-
-def _visit_row(visit: Visit) -> tuple[object, ...]:
-    location = visit.location or _NOWHERE
-    return (
-        visit.site_id,
-        visit.created_at,
-        visit.url,
-        visit.event,
-        visit.browser,
-        visit.referrer,
-        visit.ip_address,
-        location.city,
-        location.zip_code,
-        location.region_name,
-        location.country_code,
-        location.country_name,
-        location.latitude,
-        location.longitude,
-        visit.screen_width,
-        json.dumps(visit.props, ensure_ascii=False) if visit.props else None,
-        visit.location_pending,
-        visit.visitor_id,
-        visit.browser_version,
-        visit.os,
-        visit.device_type.value,
-        visit.source.name,
-        visit.source.category.value,
-        visit.source.referrer_domain,
-        visit.source.utm_source,
-        visit.source.utm_medium,
-        visit.source.utm_campaign,
-    )
-
-
-_NOWHERE = Location()
-
-
-def _visit(row: Row[Any]) -> Visit:
-    """A row whose location columns are all null had no known location."""
-    location = Location(**{name: row._mapping[name] for name in _LOCATION_COLUMNS})
-    return Visit(
-        site_id=row.site_id,
-        created_at=row.created_at,
-        url=row.url,
-        event=row.event,
-        browser=row.browser,
-        referrer=row.referrer,
-        ip_address=row.ip_address,
-        location=None if location.is_empty() else location,
-        screen_width=row.screen_width,
-        props=json.loads(row.props) if row.props else {},
-        location_pending=row.location_pending,
-        visitor_id=row.visitor_id,
-        browser_version=row.browser_version,
-        os=row.os,
-        device_type=DeviceType(row.device_type),
-        source=Source(
-            row.source,
-            Category(row.source_category),
-            row.referrer_domain,
-            row.utm_source,
-            row.utm_medium,
-            row.utm_campaign,
-        ),
     )

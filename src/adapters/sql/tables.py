@@ -15,7 +15,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
     text,
     true,
@@ -114,53 +114,109 @@ sites = Table(
     Column("keep_full_ip", Boolean, nullable=False, server_default=false()),
 )
 
-visits = Table(
-    "visits",
+#: Every text a site's visits repeat (URLs, pages, event names, sources, browsers, places,
+#: event properties), stored once per site and referred to by id: this is what keeps a visit
+#: to a few dozen bytes. Found by a digest of the text, because an index on long text is
+#: large (and on PostgreSQL limited to about 2,700 bytes). Per site, so that deleting a site
+#: deletes its texts too.
+strings = Table(
+    "strings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    #: BLAKE2b-128 of the UTF-8 text: two different texts never share one in practice.
+    Column("digest", LargeBinary, nullable=False),
+    Column("value", Text, nullable=False),
+    UniqueConstraint("site_id", "digest"),
+)
+
+#: Visits in the reports' sense (sessions): a visitor's run of hits with no pause of 30
+#: minutes, kept up to date as hits arrive. What is the same for all of a visit's hits (where
+#: it came from, the browser, the place) is kept here once. Times are whole seconds since
+#: 1970 (UTC); text columns ending in ``_id`` refer to ``strings``.
+visit_sessions = Table(
+    "visit_sessions",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("url", Text, nullable=False),
-    Column("event", Text, nullable=False),
-    Column("browser", Text, nullable=False),
-    Column("referrer", Text, nullable=True),
-    Column("ip_address", Text, nullable=True),
-    Column("city", Text, nullable=True),
-    Column("zip_code", Text, nullable=True),
-    Column("region_name", Text, nullable=True),
-    Column("country_code", Text, nullable=True),
-    Column("country_name", Text, nullable=True),
-    Column("latitude", Float, nullable=True),
-    Column("longitude", Float, nullable=True),
-    Column("screen_width", Integer, nullable=True),
-    #: The visitor's cookieless id of the site's day; null for visits from before ids existed.
+    #: Null for visits recorded before visitor ids existed: each such hit is its own visit.
     Column("visitor_id", BigInteger, nullable=True),
-    #: ``browser`` is the browser's family; with these, what the user agent said (not itself).
-    Column("browser_version", Text, nullable=True),
-    Column("os", Text, nullable=False, server_default=text("'Unknown'")),
-    Column("device_type", Text, nullable=False, server_default=text("'unknown'")),
-    #: Where the visit came from (``reports.sources.Source``).
-    Column("source", Text, nullable=False, server_default=text("'Direct / None'")),
-    Column("source_category", Text, nullable=False, server_default=text("'direct'")),
-    Column("referrer_domain", Text, nullable=True),
-    Column("utm_source", Text, nullable=True),
-    Column("utm_medium", Text, nullable=True),
-    Column("utm_campaign", Text, nullable=True),
-    #: Custom event properties as a JSON object of strings; null when there are none.
-    Column("props", Text, nullable=True),
-    #: True while the location of the visit's public address is still to be looked up; the
-    #: full address is kept at least that long. Cleared once found, unknown, or given up on.
+    Column("started_at", BigInteger, nullable=False),
+    Column("duration", Integer, nullable=False),
+    Column("page_views", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("entry_page_id", Integer, nullable=False),
+    Column("exit_page_id", Integer, nullable=False),
+    #: Where the visit came from (``reports.sources.Source``; its category follows).
+    Column("source_id", Integer, nullable=False),
+    Column("referrer_domain_id", Integer, nullable=True),
+    Column("utm_source_id", Integer, nullable=True),
+    Column("utm_medium_id", Integer, nullable=True),
+    Column("utm_campaign_id", Integer, nullable=True),
+    #: What the user agent said (not itself) and the screen width of the first hit.
+    Column("browser_id", Integer, nullable=False),
+    Column("browser_version_id", Integer, nullable=True),
+    Column("os_id", Integer, nullable=False),
+    Column("device_id", Integer, nullable=False),
+    Column("screen_width", Integer, nullable=True),
+    #: The visitor's address, when it is kept whole (the site keeps full addresses, or its
+    #: location is pending): here, never in ``strings``, so that cutting it leaves no copy.
+    Column("ip_address", Text, nullable=True),
+    #: The address cut to its network, once that is all that is kept: an ordinary text.
+    Column("network_id", Integer, nullable=True),
+    #: The location as JSON (``location_id``), and its country, region and city as labels.
+    Column("location_id", Integer, nullable=True),
+    Column("country_id", Integer, nullable=True),
+    Column("region_id", Integer, nullable=True),
+    Column("city_id", Integer, nullable=True),
+    #: True while the location of the visit's public address is still to be looked up.
     Column("location_pending", Boolean, nullable=False, server_default=false()),
     #: Failed lookups so far for this visit's address, so a bad one is not retried forever.
     Column("location_attempts", SmallInteger, nullable=False, server_default=text("0")),
-    Index("ix_visits_site_id_created_at", "site_id", "created_at"),
+    Index("ix_visit_sessions_site_id_started_at", "site_id", "started_at"),
     #: A partial index: only the (few) visits still waiting for a location are in it.
     Index(
-        "ix_visits_ip_address_location_pending",
+        "ix_visit_sessions_ip_address_location_pending",
         "ip_address",
         sqlite_where=text("location_pending"),
         postgresql_where=text("location_pending"),
     ),
+)
+
+#: Hits: each page view or custom event the beacon recorded, in its visit. Kept in the order
+#: of its key, (site, time, arrival), so the table is its own index by time: no row id, no
+#: second copy of the keys (on SQLite; PostgreSQL keeps an index, as ever).
+visits = Table(
+    "visits",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    #: Whole seconds since 1970, UTC.
+    Column("at", BigInteger, primary_key=True, autoincrement=False),
+    #: The order of arrival among the site's hits of the same second: 0, 1, 2...
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    #: No foreign key: visits and their sessions go together, by their site's cascade, and
+    #: a key here would make each deleted session search the whole table.
+    Column("session_id", BigInteger, nullable=False),
+    Column("url_id", Integer, nullable=False),
+    Column("page_id", Integer, nullable=False),
+    #: Null for a page view.
+    Column("event_id", Integer, nullable=True),
+    #: The custom event's properties as a JSON object of texts, when it has any.
+    Column("props_id", Integer, nullable=True),
+    sqlite_with_rowid=False,
+)
+
+#: Each visitor's latest visit, while their visitor id can still come back (their site's day):
+#: what the writer continues. Rows of days gone by are deleted (``forget_visitors_before``).
+visitor_days = Table(
+    "visitor_days",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("visitor_id", BigInteger, primary_key=True),
+    #: The site's local day, as days since 1970-01-01.
+    Column("day", Integer, nullable=False),
+    Column("session_id", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 #: The random daily salts of visitor ids (``ports.SaltStore``); deleted 48 hours after made.

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from adapters.ingest.salt_expiry import SaltExpiry
+from adapters.ingest.forgetting import Forgetting
 from entrypoints.bootstrap import Services, ingestion
 from entrypoints.settings import Settings
 from entrypoints.web.accounts import AccountPages
@@ -52,7 +52,7 @@ class TrackingApp(Starlette):
 def create_app(settings: Settings, services: Services) -> Starlette:
     beacon_machinery = ingestion(settings, services)
     beacon = Beacon(beacon_machinery, settings)
-    salt_expiry = SaltExpiry(services.salts, services.clock)
+    forgetting = Forgetting(services.salts, services.visits, services.clock)
     csrf = CsrfProtection(settings.secret_key, max_age=SESSION_MAX_AGE)
     pages = Pages(csrf)
     web = WebContext(services, settings, pages, csrf, Auth(services))
@@ -70,12 +70,12 @@ def create_app(settings: Settings, services: Services) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await beacon_machinery.start()
-        await salt_expiry.start()
+        await forgetting.start()
         try:
             yield
         finally:
             try:
-                await salt_expiry.close()
+                await forgetting.close()
                 # Every visit already accepted is written before the database is let go.
                 await beacon_machinery.close()
             finally:

@@ -24,7 +24,7 @@ DIRECT = "Direct / None"
 #: Campaign tag values longer than this are cut: they are labels, not payloads.
 MAX_TAG = 200
 
-__all__ = ["DIRECT", "MAX_TAG", "Category", "Source", "classify"]
+__all__ = ["DIRECT", "MAX_TAG", "Category", "Source", "classify", "restore"]
 
 
 @attrs.frozen
@@ -57,6 +57,23 @@ def classify(referrer: str | None, page_url: str, *, site_host: str | None = Non
     if any(tags):
         category = Category.CAMPAIGN
     return Source(name, category, domain or None, utm_source, utm_medium, utm_campaign)
+
+
+def restore(
+    name: str,
+    referrer_domain: str | None,
+    utm_source: str | None = None,
+    utm_medium: str | None = None,
+    utm_campaign: str | None = None,
+) -> Source:
+    """A source as ``classify`` made it, from what storage keeps (its category follows)."""
+    if utm_source or utm_medium or utm_campaign:
+        category = Category.CAMPAIGN
+    elif referrer_domain:
+        category = (group_for_host(referrer_domain) or (name, Category.REFERRAL))[1]
+    else:
+        category = Category.DIRECT
+    return Source(name, category, referrer_domain, utm_source, utm_medium, utm_campaign)
 
 
 def _host(url: str) -> str:

@@ -110,7 +110,7 @@ def build_visit(
     keep_full = site is None or site.keep_full_ip
     return Visit(
         site_id=hit.site_id,
-        created_at=now,
+        created_at=now.replace(microsecond=0),  # kept to the second: reports need no finer
         url=url,
         event=event,
         browser=agent.browser,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tracking_core.reports.sources import DIRECT, Category, Source, classify
+from tracking_core.reports.sources import DIRECT, Category, Source, classify, restore
 
 PAGE = "https://example.com/pricing"
 
@@ -177,3 +177,32 @@ def test_classify_never_raises_and_always_names_a_source(
     tags = (source.utm_source, source.utm_medium, source.utm_campaign)
     assert (source.category is Category.DIRECT) == (not source.referrer_domain and not any(tags))
     assert all(len(tag) <= 200 for tag in (source.utm_source, source.utm_medium) if tag)
+
+
+@given(
+    referrer=st.sampled_from(
+        [None, "", "https://www.google.co.uk/", "https://t.co/x", "https://blog.example/p"]
+    ),
+    page=st.sampled_from(
+        [
+            "https://shop.example/",
+            "https://shop.example/?utm_source=fb",
+            "https://shop.example/?utm_medium=email&utm_campaign=spring",
+        ]
+    ),
+)
+def test_a_source_restored_from_what_is_stored_is_the_one_classified(
+    referrer: str | None, page: str
+) -> None:
+    source = classify(referrer, page)
+
+    assert (
+        restore(
+            source.name,
+            source.referrer_domain,
+            source.utm_source,
+            source.utm_medium,
+            source.utm_campaign,
+        )
+        == source
+    )

@@ -1,0 +1,206 @@
+"""Storing a batch of visits (hits) in one transaction, each in its visit (session).
+
+For every hit the writer finds its visitor's latest visit (``visitor_days``, read once per
+batch), continues it or starts a new one by the rules of ``reports.open_sessions``, and
+stores the hit with the ids of its texts (``strings``); then it saves the visits it started
+or changed. Everything is written with bulk inserts (``bulk_insert``) and one ``UPDATE`` per
+changed visit.
+
+Two worker processes may write hits of the same visitor at once, so a batch's read of the
+open visits and its writes must not interleave with another's: see ``lock_sites``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text
+
+from adapters.sql import tables
+from adapters.sql.bulk_insert import BulkInsert
+from adapters.sql.errors import port_errors
+from adapters.sql.strings import Key, StringIds
+from adapters.sql.visit_sessions import (
+    BatchSession,
+    Page,
+    SessionStore,
+    number,
+    open_sessions,
+    remember_latest,
+    seconds,
+    texts_of,
+)
+from tracking_core.entities import Visit
+from tracking_core.errors import VisitsRefused
+from tracking_core.reports.local_time import zone
+from tracking_core.reports.open_sessions import OpenSession, add_hit, start_session
+from tracking_core.reports.pages import page_path
+from tracking_core.use_cases.visits import PAGE_VIEW
+
+#: Keys of PostgreSQL advisory locks are pairs: this one, and the site's id.
+_LOCK_NAMESPACE = 0x7472
+_EPOCH_DAY = date(1970, 1, 1)
+HIT_COLUMNS = ("site_id", "at", "seq", "session_id", "url_id", "page_id", "event_id", "props_id")
+
+
+def day_number(day: date) -> int:
+    """A day as stored: days since 1970-01-01."""
+    return (day - _EPOCH_DAY).days
+
+
+class VisitWriter:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.strings = StringIds()
+        self._hits = BulkInsert(engine.dialect, tables.visits, HIT_COLUMNS)
+        self._sessions = SessionStore(engine.dialect)
+
+    def write(self, visits: Sequence[Visit]) -> None:
+        """All of ``visits`` or none; raises ``VisitsRefused`` or ``StorageUnavailable``."""
+        with self.strings.transaction(), port_errors(), self.engine.connect() as connection:
+            self.write_in(connection, visits)
+            connection.commit()
+
+    def write_in(self, connection: Connection, batch: Sequence[Visit]) -> None:
+        """Store ``batch`` in ``connection``'s transaction, which the caller commits inside
+        ``self.strings.transaction()``."""
+        site_ids = sorted({visit.site_id for visit in batch})
+        lock_sites(connection, site_ids)
+        zones = _zones(connection, site_ids)
+        open_ = open_sessions(
+            connection, {(v.site_id, v.visitor_id) for v in batch if v.visitor_id is not None}
+        )
+        started: list[BatchSession] = []
+        continued: dict[int, BatchSession] = {}
+        placed: list[tuple[Visit, BatchSession, str]] = []
+        for visit in batch:
+            day = day_number(visit.created_at.astimezone(zones[visit.site_id]).date())
+            page = page_path(visit.url)
+            is_view = visit.event == PAGE_VIEW
+            key = (visit.site_id, visit.visitor_id or 0)
+            current = open_.get(key) if visit.visitor_id is not None else None
+            if (
+                current is not None
+                and current.day == day
+                and current.state.continued_by(visit.created_at)
+            ):
+                current.state = add_hit(current.state, visit.created_at, page, is_page_view=is_view)
+                if current.first is None:
+                    continued[current.id] = current
+            else:
+                state: OpenSession[Page] = start_session(
+                    visit.visitor_id or 0, visit.created_at, page, is_page_view=is_view
+                )
+                current = BatchSession(visit.site_id, day, state, first=visit)
+                started.append(current)
+                if visit.visitor_id is not None:
+                    open_[key] = current
+            placed.append((visit, current, page))
+
+        touched = [*started, *continued.values()]
+        ids = self.strings.ids(connection, _texts(placed, touched))
+        number(connection, started)
+        self._sessions.insert(connection, started, ids)
+        self._sessions.update(connection, continued.values(), ids)
+        remember_latest(connection, started)
+        rows = list(_hit_rows(connection, placed, ids))
+        self._hits.run(connection, self._hits.rows(rows))
+
+
+def lock_sites(connection: Connection, site_ids: Iterable[int]) -> None:
+    """Start a transaction that writes the visits of ``site_ids``, once no other does.
+
+    SQLite takes its one write lock at once (a deferred transaction that read first could
+    fail at its first write when another process wrote meanwhile); PostgreSQL takes one
+    advisory lock per site, in site order, so two batches cannot deadlock.
+    """
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    for site_id in sorted(site_ids):
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :site)"),
+            {"namespace": _LOCK_NAMESPACE, "site": site_id},
+        )
+
+
+def _zones(connection: Connection, site_ids: Sequence[int]) -> dict[int, Any]:
+    rows = connection.execute(
+        select(tables.sites.c.id, tables.sites.c.timezone).where(tables.sites.c.id.in_(site_ids))
+    ).all()
+    zones = {row.id: zone(row.timezone) for row in rows}
+    missing = set(site_ids) - zones.keys()
+    if missing:
+        raise VisitsRefused(f"no such site: {min(missing)}", site_gone=True)
+    return zones
+
+
+def _texts(
+    placed: Iterable[tuple[Visit, BatchSession, str]], touched: Iterable[BatchSession]
+) -> set[Key]:
+    """Every (site, text) the batch's rows refer to."""
+    wanted: set[Key] = set()
+    for visit, _, page in placed:
+        site = visit.site_id
+        wanted.add((site, visit.url))
+        wanted.add((site, page))
+        if visit.event != PAGE_VIEW:
+            wanted.add((site, visit.event))
+        if visit.props:
+            wanted.add((site, _props_text(visit)))
+    for session in touched:
+        wanted.update((session.site_id, value) for value in texts_of(session))
+    return wanted
+
+
+def _props_text(visit: Visit) -> str:
+    return json.dumps(visit.props, ensure_ascii=False, sort_keys=True)
+
+
+def _hit_rows(
+    connection: Connection, placed: list[tuple[Visit, BatchSession, str]], ids: Mapping[Key, int]
+) -> Iterator[tuple[object, ...]]:
+    """The hits' rows, each numbered after the hits of its site and second already stored."""
+    taken = _taken(
+        connection, [(visit.site_id, seconds(visit.created_at)) for visit, _, _ in placed]
+    )
+    for visit, session, page in placed:
+        site, at = visit.site_id, seconds(visit.created_at)
+        seq = taken.get((site, at), -1) + 1
+        taken[site, at] = seq
+        yield (
+            site,
+            at,
+            seq,
+            session.id,
+            ids[site, visit.url],
+            ids[site, page],
+            None if visit.event == PAGE_VIEW else ids[site, visit.event],
+            ids[site, _props_text(visit)] if visit.props else None,
+        )
+
+
+def _taken(connection: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The largest arrival number stored for each (site, second) of ``keys``.
+
+    Read per site over the batch's span of seconds: hits arrive in time order, so only the
+    batch's first seconds can have hits stored already, and the range is short.
+    """
+    spans: dict[int, tuple[int, int]] = {}
+    for site, at in keys:
+        low, high = spans.get(site, (at, at))
+        spans[site] = (min(low, at), max(high, at))
+    hits = tables.visits
+    found: dict[tuple[int, int], int] = {}
+    for site, (low, high) in spans.items():
+        rows = connection.execute(
+            select(hits.c.at, func.max(hits.c.seq))
+            .where(hits.c.site_id == site, hits.c.at >= low, hits.c.at <= high)
+            .group_by(hits.c.at)
+        )
+        found.update({(site, at): seq for at, seq in rows})
+    return found
