@@ -5,12 +5,13 @@ Tests build ``Services`` from in-memory fakes instead and hand them to the same 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import attrs
 import requests
 
-from adapters.clock import SystemClock
+from adapters.clock import FileClock, SystemClock
 from adapters.geodata_http import HttpGeodata
 from adapters.geodata_none import NoGeodata
 from adapters.ingest.bots import BotTally
@@ -22,6 +23,7 @@ from adapters.ingest.sites import KnownSites
 from adapters.ingest.writer import GroupCommitWriter
 from adapters.memory import (
     FixedClock,
+    InMemoryReportSource,
     InMemorySaltStore,
     InMemorySessionRepository,
     InMemorySiteRepository,
@@ -32,6 +34,7 @@ from adapters.memory import (
     StaticUserAgentParser,
 )
 from adapters.sql.engine import make_engine, ping
+from adapters.sql.reports import SqlReportSource
 from adapters.sql.repositories import (
     SqlSessionRepository,
     SqlSiteRepository,
@@ -46,6 +49,7 @@ from tracking_core.ports import (
     Clock,
     Geodata,
     PasswordHasher,
+    ReportSource,
     SaltStore,
     SessionRepository,
     SiteRepository,
@@ -53,6 +57,8 @@ from tracking_core.ports import (
     UserRepository,
     VisitRepository,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _nothing() -> None:
@@ -65,6 +71,7 @@ class Services:
     sessions: SessionRepository
     sites: SiteRepository
     visits: VisitRepository
+    reports: ReportSource
     salts: SaltStore
     user_agents: UserAgentParser
     geodata: Geodata
@@ -96,6 +103,7 @@ def in_memory_services(
         sessions=InMemorySessionRepository(store),
         sites=InMemorySiteRepository(store),
         visits=InMemoryVisitRepository(store),
+        reports=InMemoryReportSource(store),
         salts=InMemorySaltStore(),
         user_agents=user_agents or StaticUserAgentParser(),
         geodata=geodata or NoGeodata(),
@@ -107,6 +115,10 @@ def in_memory_services(
 
 def bootstrap(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
+    clock: Clock = SystemClock()
+    if settings.test_clock_file is not None:
+        log.warning("the time is read from %s: for tests only", settings.test_clock_file)
+        clock = FileClock(settings.test_clock_file)
     http = requests.Session()
     geodata: Geodata = (
         HttpGeodata(settings.geodata_url, session=http) if settings.geodata_url else NoGeodata()
@@ -121,10 +133,11 @@ def bootstrap(settings: Settings) -> Services:
         sessions=SqlSessionRepository(engine),
         sites=SqlSiteRepository(engine),
         visits=SqlVisitRepository(engine),
+        reports=SqlReportSource(engine),
         salts=SqlSaltStore(engine),
         user_agents=UaParserUserAgentParser(),
         geodata=geodata,
-        clock=SystemClock(),
+        clock=clock,
         hasher=Pbkdf2PasswordHasher(),
         close=close,
         check_database=lambda: ping(engine),

@@ -41,6 +41,8 @@ class Settings:
     commit_timeout_ms: int = 2_000
     #: How often to retry a failing geodata service and sweep for visits without a location.
     geodata_retry_s: int = 30
+    #: Tests only: a file holding the time the server lives at (``adapters.clock.FileClock``).
+    test_clock_file: Path | None = None
 
 
 def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
@@ -67,6 +69,9 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Set
             environ, "TRACKING_COMMIT_TIMEOUT_MS", 2_000, low=10, high=600_000
         ),
         geodata_retry_s=_integer(environ, "TRACKING_GEODATA_RETRY_S", 30, low=1, high=86_400),
+        test_clock_file=Path(environ["TRACKING_TEST_CLOCK_FILE"])
+        if environ.get("TRACKING_TEST_CLOCK_FILE")
+        else None,
     )
 
 

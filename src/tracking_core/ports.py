@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from ipaddress import IPv4Address, IPv6Address
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.reports.agents import Agent
+
+if TYPE_CHECKING:  # the report's module needs the use cases, which need these ports
+    from tracking_core.reports.report import Report, ReportQuery
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -167,4 +170,13 @@ class SaltStore(Protocol):
 
     def delete_created_before(self, cutoff: datetime) -> int:
         """Forget every salt created before ``cutoff``; returns how many were deleted."""
+        ...
+
+
+class ReportSource(Protocol):
+    """The read model behind the dashboard: visits counted for a site, range and filters."""
+
+    def report(self, query: ReportQuery) -> Report:
+        """Everything the dashboard shows for ``query`` (see ``reports.report`` for what the
+        numbers mean, ``reports.dimensions`` for what filters select). The site exists."""
         ...

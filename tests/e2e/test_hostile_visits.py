@@ -49,11 +49,19 @@ def test_injected_urls_referrers_events_and_props_never_run_on_the_dashboard(
 
     assert {row["Event"] for row in rows} == {IMG, SCRIPT}  # shown, as text
     assert {row["URL"] for row in rows} == {URL_IMG, URL_SCRIPT}
-    assert page.evaluate("window.__pwned") is None
-    # Escaping, not the CSP, is what stops them: no injected element exists at all...
-    assert page.locator("img[src=x]").count() == 0
-    scripts = page.eval_on_selector_all("script", "elements => elements.map(e => e.src)")
-    assert scripts == [f"{app}/static/copy.js"]
-    # ...so the CSP never had anything to block, and the page's own script ran cleanly.
-    assert page.evaluate("window.__violations") == []
+    for shown in ("visits", "dashboard", "dashboard, filtered by the hostile event"):
+        if shown == "dashboard":
+            owner.open_site(site_id)
+            assert page.get_by_role("link", name=SCRIPT, exact=True).count() == 1  # as text
+        elif shown.startswith("dashboard, filtered"):
+            page.get_by_role("link", name=SCRIPT, exact=True).click()
+            page.wait_for_load_state("load")
+            assert page.get_by_text("Remove the filter Event").count() == 1
+        assert page.evaluate("window.__pwned") is None, shown
+        # Escaping, not the CSP, is what stops them: no injected element exists at all...
+        assert page.locator("img[src=x]").count() == 0, shown
+        scripts = page.eval_on_selector_all("script", "elements => elements.map(e => e.src)")
+        assert scripts == [], shown
+        # ...so the CSP never had anything to block.
+        assert page.evaluate("window.__violations") == [], shown
     assert errors == []

@@ -27,6 +27,9 @@ def test_a_person_signs_up_logs_in_adds_a_site_and_copies_its_snippet(
     page.get_by_role("link", name="https://shop.example", exact=True).click()
     page.wait_for_url(f"{app}/sites/{site_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("https://shop.example")
+    expect(page.get_by_role("heading", name="Visitors and page views")).to_be_visible()
+    page.get_by_role("link", name="Tracking code & settings").click()
+    page.wait_for_url(f"{app}/sites/{site_id}/settings")
 
     snippet = page.get_by_label("Tracking code").input_value()
     assert snippet.startswith(f'<script defer src="{app}/js/site.js?v=')
@@ -37,5 +40,5 @@ def test_a_person_signs_up_logs_in_adds_a_site_and_copies_its_snippet(
     expect(page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == snippet
 
-    page.screenshot(path=artifacts / "site-page.png", full_page=True)
+    page.screenshot(path=artifacts / "site-settings.png", full_page=True)
     assert errors == []

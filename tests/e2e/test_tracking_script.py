@@ -88,7 +88,23 @@ def test_page_views_and_events_from_another_origin_are_recorded_exactly_once(
             (f"{origin}/checkout", "Purchase"),
         ]
     )
-    owner.page.screenshot(path=artifacts / "dashboard-with-visits.png", full_page=True)
+    # The dashboard counts exactly those: three page views in one visit, two events.
+    owner.open_site(site_id)
+    dashboard = owner.page
+    dashboard.get_by_role("link", name="Today", exact=True).click()
+    dashboard.wait_for_load_state("load")
+    metrics = dashboard.eval_on_selector_all(
+        ".metric",
+        "els => els.map(e => [e.querySelector('.metric-label').textContent.trim(),"
+        " e.querySelector('.metric-value').textContent.trim()])",
+    )
+    assert dict(metrics)["Page views"] == "3"
+    assert dict(metrics)["Visits"] == "1"
+    events = dashboard.eval_on_selector_all(
+        "#panel-event ~ table tbody tr", "rows => rows.map(r => r.cells[0].textContent.trim())"
+    )
+    assert sorted(events) == ["Purchase", "Signup"]
+    dashboard.screenshot(path=artifacts / "dashboard-with-visits.png", full_page=True)
 
     engine = make_engine(database_url)
     try:

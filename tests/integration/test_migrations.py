@@ -16,7 +16,20 @@ from adapters.sql.engine import make_engine
 from adapters.sql.migrate import alembic_config, upgrade
 from adapters.sql.tables import metadata
 
-TABLES = {"users", "sessions", "sites", "visits", "salts", "bot_counts"}
+TABLES = {
+    "users",
+    "sessions",
+    "sites",
+    "visits",
+    "salts",
+    "bot_counts",
+    "strings",
+    "visit_sessions",
+    "visitor_days",
+    "daily_counts",
+    "monthly_counts",
+    "visitor_values",
+}
 
 
 @pytest.fixture

@@ -75,8 +75,8 @@ def test_a_newcomer_registers_adds_a_site_fires_the_beacon_and_sees_the_visit(
         browser = Browser(client)  # type: ignore[arg-type]
         browser.register("ada@example.com")
         site_id = browser.add_site("https://example.com")
-        site_page = client.get(f"/sites/{site_id}").text
-        assert f"/sites/{site_id}/visit" in site_page
+        code_page = client.get(f"/sites/{site_id}/settings").text
+        assert f"/sites/{site_id}/visit.gif" in code_page
 
         beacon = client.get(
             f"/sites/{site_id}/visit",
@@ -94,7 +94,7 @@ def test_a_newcomer_registers_adds_a_site_fires_the_beacon_and_sees_the_visit(
         )
         assert bot.status_code == 204
 
-        page = client.get(f"/sites/{site_id}").text
+        page = client.get(f"/sites/{site_id}/visits").text
         assert "https://example.com/hello" in page
         assert "signup" in page
         assert "Firefox 140" in page
@@ -103,10 +103,14 @@ def test_a_newcomer_registers_adds_a_site_fires_the_beacon_and_sees_the_visit(
         # The location is looked up in the background, after the visit is stored; then the
         # address is cut to its network.
         located = "Mountain View, California, United States"
-        eventually(lambda: located in client.get(f"/sites/{site_id}").text)
-        page = client.get(f"/sites/{site_id}").text
+        eventually(lambda: located in client.get(f"/sites/{site_id}/visits").text)
+        page = client.get(f"/sites/{site_id}/visits").text
         assert "8.8.8.0" in page
         assert "8.8.8.8" not in page
+        # The dashboard counts the visit, in the country its address turned out to be in.
+        dashboard = client.get(f"/sites/{site_id}", params={"range": "today"}).text
+        assert "United States" in dashboard
+        assert ">signup</a>" in dashboard
 
     key = tmp_path / "data" / "secret_key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600

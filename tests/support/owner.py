@@ -56,23 +56,24 @@ class Owner:
         assert href is not None
         return int(href.rsplit("/", 1)[1])
 
-    def open_site(self, site_id: int) -> None:
-        self.page.goto(f"{self.app}/sites/{site_id}")
+    def open_site(self, site_id: int, tab: str = "") -> None:
+        """The site's dashboard, or one of its other tabs ("visits", "settings")."""
+        self.page.goto(f"{self.app}/sites/{site_id}" + (f"/{tab}" if tab else ""))
 
     def snippet(self, site_id: int) -> str:
-        self.open_site(site_id)
+        self.open_site(site_id, "settings")
         return self.page.get_by_label("Tracking code").input_value()
 
     def visits(self, site_id: int) -> list[dict[str, str]]:
-        """The visits table on the site's page, one dict per row keyed by column heading."""
-        self.open_site(site_id)
+        """The table of the site's visits tab, one dict per row keyed by column heading."""
+        self.open_site(site_id, "visits")
         rows: list[dict[str, str]] = self.page.evaluate(_VISIT_ROWS)
         return rows
 
     def wait_for_visits(
         self, site_id: int, count: int, *, timeout: float = 10
     ) -> list[dict[str, str]]:
-        """Reload the site page until it lists at least ``count`` visits (or time runs out)."""
+        """Reload the visits tab until it lists at least ``count`` visits (or time runs out)."""
         deadline = time.monotonic() + timeout
         rows = self.visits(site_id)
         while len(rows) < count and time.monotonic() < deadline:

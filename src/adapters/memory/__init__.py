@@ -3,6 +3,7 @@
 from adapters.memory.clock import FixedClock
 from adapters.memory.geodata import StaticGeodata
 from adapters.memory.passwords import PlainTextHasherForTests
+from adapters.memory.reports import InMemoryReportSource
 from adapters.memory.repositories import (
     InMemorySessionRepository,
     InMemorySiteRepository,
@@ -15,6 +16,7 @@ from adapters.memory.user_agents import StaticUserAgentParser
 
 __all__ = [
     "FixedClock",
+    "InMemoryReportSource",
     "InMemorySaltStore",
     "InMemorySessionRepository",
     "InMemorySiteRepository",

@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.exc import DBAPIError
 
+from adapters.sql import driver
+
 #: Rows per SQLite statement: well under its limit of 32,766 bound variables.
 SQLITE_ROWS_PER_STATEMENT = 500
 
@@ -80,5 +82,5 @@ class BulkInsert:
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
             statement = self._insert_head + ", ".join([self._row_marks] * len(chunk))
-            flat = tuple(value for row in chunk for value in row)
-            connection.exec_driver_sql(statement, flat)
+            flat = [value for row in chunk for value in row]
+            driver.execute(connection, statement, flat)

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from adapters.sql import tables
 from adapters.sql.strings import Key, StringIds
-from adapters.sql.visit_writer import lock_sites
+from adapters.sql.tallies import TallyBatch
+from adapters.sql.visit_sessions import instant
+from adapters.sql.visit_writer import day_number, lock_sites
 from tracking_core.client_ip import network_of, parse_ip
 from tracking_core.entities import Location
+from tracking_core.reports.local_time import zone
 from tracking_core.reports.places import location_text, place_of
+from tracking_core.reports.tallies import place_changes
 
 
 def ips_missing_location(connection: Connection, limit: int) -> list[str]:
@@ -41,7 +46,8 @@ def settle_locations(
     pending = _pending(connection, list(found))
     if not pending:
         return
-    keep_full = _keeping_full(connection, {row["site_id"] for row in pending})
+    keep_full, zones = _settings(connection, {row["site_id"] for row in pending})
+    tallies = TallyBatch()
     wanted: list[Key] = []
     for row in pending:
         location = found[row["ip_address"]]
@@ -49,10 +55,11 @@ def settle_locations(
         if not keep_full[site]:
             wanted.append((site, network(row["ip_address"])))
         if location is not None:
-            place = place_of(location)
-            texts = (location_text(location), place.country, place.region, place.city)
-            wanted.extend((site, t) for t in texts if t is not None)
-    ids = strings.ids(connection, wanted)
+            wanted.append((site, location_text(location)))
+        day = day_number(instant(row["started_at"]).astimezone(zones[site]).date())
+        for change in place_changes(location):
+            tallies.add(site, day, row["visitor_id"], change)
+    ids = strings.ids(connection, [*wanted, *tallies.texts()])
     changes = []
     for row in pending:
         site, ip = row["site_id"], row["ip_address"]
@@ -93,6 +100,7 @@ def settle_locations(
         ),
         changes,
     )
+    tallies.write(connection, ids)
 
 
 def count_failures(
@@ -136,6 +144,8 @@ def _pending_unlocked(connection: Connection, ips: list[str]) -> list[dict[str, 
         statement = select(
             sessions.c.id,
             sessions.c.site_id,
+            sessions.c.visitor_id,
+            sessions.c.started_at,
             sessions.c.ip_address,
             sessions.c.location_attempts,
         ).where(sessions.c.location_pending, sessions.c.ip_address.in_(ips[start : start + 500]))
@@ -143,9 +153,14 @@ def _pending_unlocked(connection: Connection, ips: list[str]) -> list[dict[str, 
     return rows
 
 
-def _keeping_full(connection: Connection, site_ids: set[int]) -> dict[int, bool]:
+def _settings(
+    connection: Connection, site_ids: set[int]
+) -> tuple[dict[int, bool], dict[int, ZoneInfo]]:
+    """Whether each site keeps full addresses, and its time zone."""
     sites = tables.sites
     rows = connection.execute(
-        select(sites.c.id, sites.c.keep_full_ip).where(sites.c.id.in_(site_ids))
-    )
-    return {row.id: bool(row.keep_full_ip) for row in rows}
+        select(sites.c.id, sites.c.keep_full_ip, sites.c.timezone).where(sites.c.id.in_(site_ids))
+    ).all()
+    return {row.id: bool(row.keep_full_ip) for row in rows}, {
+        row.id: zone(row.timezone) for row in rows
+    }

@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from adapters.sql import pending_locations, tables
 from adapters.sql.errors import port_errors
 from adapters.sql.strings import StringIds
+from adapters.sql.tally_rebuild import rebuild_counts
 from adapters.sql.upsert import add_counts
 from adapters.sql.visit_reader import count_visits, page_of_visits
 from adapters.sql.visit_sessions import forget_visitors_before
-from adapters.sql.visit_writer import VisitWriter, day_number
+from adapters.sql.visit_writer import VisitWriter, day_number, lock_sites
 from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.errors import EmailTaken
 
@@ -102,6 +103,7 @@ class SqlSessionRepository:
 class SqlSiteRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._strings = StringIds()
 
     def add(self, *, owner_id: int, base_url: str, created_at: datetime) -> Site:
         statement = (
@@ -131,6 +133,8 @@ class SqlSiteRepository:
             return [_site(row) for row in connection.execute(statement)]
 
     def update_settings(self, site: Site) -> None:
+        """A new time zone moves where the site's days begin: its counts per day and month
+        are counted again from its visits, in the same transaction."""
         statement = (
             update(tables.sites)
             .where(tables.sites.c.id == site.id)
@@ -140,8 +144,16 @@ class SqlSiteRepository:
                 keep_full_ip=site.keep_full_ip,
             )
         )
-        with self.engine.begin() as connection:
+        strings = self._strings
+        with strings.transaction(), port_errors(), self.engine.connect() as connection:
+            lock_sites(connection, [site.id])
+            before = connection.execute(
+                select(tables.sites.c.timezone).where(tables.sites.c.id == site.id)
+            ).scalar()
             connection.execute(statement)
+            if before is not None and before != site.timezone:
+                rebuild_counts(connection, strings, site.id)
+            connection.commit()
 
 
 class SqlVisitRepository:

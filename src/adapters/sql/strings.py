@@ -14,12 +14,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sql import tables
+from adapters.sql import driver, tables
 
 #: Texts remembered per process, at most; beyond, the cache starts over (ids are stable).
 MAX_REMEMBERED = 200_000
@@ -92,22 +90,20 @@ class StringIds:
 
         A text another transaction inserted meanwhile is skipped (and read afterwards).
         """
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        strings = tables.strings
+        mark = driver.mark(connection)
         inserted: dict[Key, int] = {}
         for site, by_digest in sorted(_by_site(keys).items()):
-            rows: list[dict[str, Any]] = [
-                {"site_id": site, "digest": d, "value": by_digest[d]} for d in sorted(by_digest)
-            ]
-            for start in range(0, len(rows), _CHUNK):
+            digests = sorted(by_digest)
+            for start in range(0, len(digests), _CHUNK):
+                chunk = digests[start : start + _CHUNK]
+                rows = ", ".join([f"({mark}, {mark}, {mark})"] * len(chunk))
                 statement = (
-                    dialect.insert(strings)
-                    .values(rows[start : start + _CHUNK])
-                    .on_conflict_do_nothing(index_elements=["site_id", "digest"])
-                    .returning(strings.c.id, strings.c.digest)
+                    f"INSERT INTO strings (site_id, digest, value) VALUES {rows} "  # noqa: S608
+                    "ON CONFLICT (site_id, digest) DO NOTHING RETURNING id, digest"
                 )
-                for row in connection.execute(statement):
-                    inserted[site, by_digest[bytes(row.digest)]] = row.id
+                flat = [v for d in chunk for v in (site, d, by_digest[d])]
+                for new_id, stored in driver.execute(connection, statement, flat):
+                    inserted[site, by_digest[bytes(stored)]] = new_id
         return inserted
 
 

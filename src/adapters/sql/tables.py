@@ -237,3 +237,47 @@ bot_counts = Table(
     Column("day", Date, primary_key=True),
     Column("bots", BigInteger, nullable=False),
 )
+
+
+def _counts(name: str, period: str) -> Table:
+    """Counts kept as visits arrive, per site, dimension, period (day or month) and value.
+
+    The key's order serves the dashboard's reads: one dimension over a run of periods.
+    ``value_id`` refers to ``strings`` (0 for the site's totals); ``dimension`` is a code of
+    ``rollups.DIMENSION_CODES``. Visitors are visitor-days (see ``reports.report``).
+    """
+    return Table(
+        name,
+        metadata,
+        Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+        Column("dimension", SmallInteger, primary_key=True, autoincrement=False),
+        Column(period, Integer, primary_key=True, autoincrement=False),
+        Column("value_id", Integer, primary_key=True, autoincrement=False),
+        Column("visitors", Integer, nullable=False),
+        Column("visits", Integer, nullable=False),
+        #: Page views; for events and event properties, events.
+        Column("views", Integer, nullable=False),
+        Column("bounces", Integer, nullable=False),
+        #: Seconds.
+        Column("duration", BigInteger, nullable=False),
+        sqlite_with_rowid=False,
+    )
+
+
+#: ``day``: the site's local day, as days since 1970-01-01.
+daily_counts = _counts("daily_counts", "day")
+#: ``month``: the site's local month, as months since January 1970.
+monthly_counts = _counts("monthly_counts", "month")
+
+#: Which values each visitor has been counted for today, so that they count once a day:
+#: kept while their day runs, deleted with ``visitor_days``.
+visitor_values = Table(
+    "visitor_values",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("visitor_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("dimension", SmallInteger, primary_key=True, autoincrement=False),
+    Column("value_id", Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)

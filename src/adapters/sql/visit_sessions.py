@@ -16,7 +16,7 @@ import attrs
 from sqlalchemy import Connection, Dialect, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sql import tables
+from adapters.sql import driver, tables
 from adapters.sql.bulk_insert import BulkInsert
 from adapters.sql.strings import Key
 from tracking_core.client_ip import network_of, parse_ip
@@ -195,8 +195,7 @@ class SessionStore:
         self, connection: Connection, continued: Iterable[BatchSession], ids: Mapping[Key, int]
     ) -> None:
         rows = [(*_state(session, ids), session.id) for session in continued]
-        if rows:
-            connection.exec_driver_sql(self._update_sql, rows)
+        driver.execute_many(connection, self._update_sql, rows)
 
 
 def remember_latest(connection: Connection, started: list[BatchSession]) -> None:
@@ -222,10 +221,11 @@ def remember_latest(connection: Connection, started: list[BatchSession]) -> None
         connection.execute(statement, rows[start : start + _CHUNK])
 
 
-def forget_visitors_before(connection: Connection, day: int) -> int:
-    """Forget the latest visits of days before ``day``: their visitor ids cannot come back."""
-    days = tables.visitor_days
-    return connection.execute(delete(days).where(days.c.day < day)).rowcount
+def forget_visitors_before(connection: Connection, day: int) -> None:
+    """Forget the latest visits of days before ``day``, and who was counted for what on them:
+    their visitor ids cannot come back."""
+    for table in (tables.visitor_days, tables.visitor_values):
+        connection.execute(delete(table).where(table.c.day < day))
 
 
 def _state(session: BatchSession, ids: Mapping[Key, int]) -> tuple[int, ...]:

@@ -1,10 +1,12 @@
-"""Storing a batch of visits (hits) in one transaction, each in its visit (session).
+"""Storing a batch of visits (hits) in one transaction, each in its visit (session), with
+the counts per day and month they change (``tallies``).
 
 For every hit the writer finds its visitor's latest visit (``visitor_days``, read once per
-batch), continues it or starts a new one by the rules of ``reports.open_sessions``, and
-stores the hit with the ids of its texts (``strings``); then it saves the visits it started
-or changed. Everything is written with bulk inserts (``bulk_insert``) and one ``UPDATE`` per
-changed visit.
+batch), continues it or starts a new one by the rules of ``reports.open_sessions``, notes
+what that changes in the counts (``reports.tallies``), and stores the hit with the ids of
+its texts (``strings``); then it saves the visits it started or changed, and the counts.
+Everything is written with bulk inserts (``bulk_insert``), one ``UPDATE`` statement for the
+changed visits and one upsert statement per table of counts.
 
 Two worker processes may write hits of the same visitor at once, so a batch's read of the
 open visits and its writes must not interleave with another's: see ``lock_sites``.
@@ -23,6 +25,7 @@ from adapters.sql import tables
 from adapters.sql.bulk_insert import BulkInsert
 from adapters.sql.errors import port_errors
 from adapters.sql.strings import Key, StringIds
+from adapters.sql.tallies import TallyBatch
 from adapters.sql.visit_sessions import (
     BatchSession,
     Page,
@@ -38,6 +41,7 @@ from tracking_core.errors import VisitsRefused
 from tracking_core.reports.local_time import zone
 from tracking_core.reports.open_sessions import OpenSession, add_hit, start_session
 from tracking_core.reports.pages import page_path
+from tracking_core.reports.tallies import hit_changes, visit_attributes
 from tracking_core.use_cases.visits import PAGE_VIEW
 
 #: Keys of PostgreSQL advisory locks are pairs: this one, and the site's id.
@@ -76,18 +80,21 @@ class VisitWriter:
         started: list[BatchSession] = []
         continued: dict[int, BatchSession] = {}
         placed: list[tuple[Visit, BatchSession, str]] = []
+        tallies = TallyBatch()
         for visit in batch:
             day = day_number(visit.created_at.astimezone(zones[visit.site_id]).date())
             page = page_path(visit.url)
             is_view = visit.event == PAGE_VIEW
             key = (visit.site_id, visit.visitor_id or 0)
             current = open_.get(key) if visit.visitor_id is not None else None
+            before: OpenSession[Page] | None = None
             if (
                 current is not None
                 and current.day == day
                 and current.state.continued_by(visit.created_at)
             ):
-                current.state = add_hit(current.state, visit.created_at, page, is_page_view=is_view)
+                before = current.state
+                current.state = add_hit(before, visit.created_at, page, is_page_view=is_view)
                 if current.first is None:
                     continued[current.id] = current
             else:
@@ -99,15 +106,26 @@ class VisitWriter:
                 if visit.visitor_id is not None:
                     open_[key] = current
             placed.append((visit, current, page))
+            changes = hit_changes(
+                before,
+                current.state,
+                page=page,
+                event=None if is_view else visit.event,
+                props=visit.props,
+                attributes=() if before is not None else visit_attributes(visit),
+            )
+            for change in changes:
+                tallies.add(visit.site_id, day, visit.visitor_id, change)
 
         touched = [*started, *continued.values()]
-        ids = self.strings.ids(connection, _texts(placed, touched))
+        ids = self.strings.ids(connection, _texts(placed, touched) | set(tallies.texts()))
         number(connection, started)
         self._sessions.insert(connection, started, ids)
         self._sessions.update(connection, continued.values(), ids)
         remember_latest(connection, started)
         rows = list(_hit_rows(connection, placed, ids))
         self._hits.run(connection, self._hits.rows(rows))
+        tallies.write(connection, ids)
 
 
 def lock_sites(connection: Connection, site_ids: Iterable[int]) -> None:

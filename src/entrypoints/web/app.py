@@ -22,6 +22,7 @@ from entrypoints.web.auth import Auth
 from entrypoints.web.beacon import Beacon
 from entrypoints.web.context import WebContext
 from entrypoints.web.csrf import CsrfProtection
+from entrypoints.web.dashboard import DashboardPages
 from entrypoints.web.errors import exception_handlers
 from entrypoints.web.health import Health
 from entrypoints.web.home import HomePage
@@ -61,6 +62,7 @@ def create_app(settings: Settings, services: Services) -> Starlette:
         *HomePage(web).routes(),
         *AccountPages(web).routes(),
         *SitePages(web, script_url=script.url, known_sites=beacon_machinery.sites).routes(),
+        *DashboardPages(web).routes(),
         *beacon.routes(),
         *Health(services, beacon_machinery.writer).routes(),
         *script.routes(),

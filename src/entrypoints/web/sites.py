@@ -1,5 +1,5 @@
-"""The owner's pages: their list of sites, each site's visits and tracking snippet, and its
-settings."""
+"""The owner's pages: their list of sites, and each site's tracking code and settings (its
+dashboard and visits are in ``dashboard``)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ from entrypoints.web.templating import flash
 from tracking_core.errors import InvalidInput
 from tracking_core.reports.local_time import zone_names
 from tracking_core.use_cases.sites import add_site, change_site_settings, get_owned_site, list_sites
-from tracking_core.use_cases.visits import list_visits
-
-VISITS_PER_PAGE = 50
 
 
 class SitePages:
@@ -33,7 +30,6 @@ class SitePages:
     def routes(self) -> list[Route]:
         return [
             Route("/sites", self.index, methods=["GET", "POST"]),
-            Route("/sites/{site_id:int}", self.show, methods=["GET"]),
             Route("/sites/{site_id:int}/settings", self.settings, methods=["GET", "POST"]),
         ]
 
@@ -64,21 +60,6 @@ class SitePages:
             {"sites": sites, "values": values, "errors": errors},
             status_code=INVALID_FORM if errors else 200,
         )
-
-    async def show(self, request: Request) -> Response:
-        user = await self.web.auth.require_user(request)
-        page = await run_in_threadpool(
-            list_visits,
-            sites=self.services.sites,
-            visits=self.services.visits,
-            owner=user,
-            site_id=request.path_params["site_id"],
-            page=_page_number(request.query_params.get("page")),
-            per_page=VISITS_PER_PAGE,
-        )
-        public_base = self.web.settings.public_url or str(request.base_url)
-        snippet = tracking_snippet(public_base, page.site.id, self.script_url)
-        return self.web.pages.render(request, "site.html", {"page": page, "snippet": snippet})
 
     async def settings(self, request: Request) -> Response:
         """The site's settings form (owner only): time zone, Do Not Track, full addresses."""
@@ -111,13 +92,18 @@ class SitePages:
                 flash(request, "Settings saved")
                 return RedirectResponse(f"/sites/{site_id}/settings", status_code=303)
         chosen = {"timezone": timezone, "honour_dnt": honour_dnt, "keep_full_ip": keep_full_ip}
+        public_base = self.web.settings.public_url or str(request.base_url)
+        context = {
+            "site": site,
+            "chosen": chosen,
+            "zones": zone_names(),
+            "errors": errors,
+            "snippet": tracking_snippet(public_base, site.id, self.script_url),
+            "tab": "settings",
+        }
         return self.web.pages.render(
             request,
             "site_settings.html",
-            {"site": site, "chosen": chosen, "zones": zone_names(), "errors": errors},
+            context,
             status_code=INVALID_FORM if errors else 200,
         )
-
-
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 9 else 1

@@ -79,6 +79,12 @@ def group_for_host(domain: str) -> tuple[str, Category] | None:
     return (group.name, group.category) if group else None
 
 
+def category_of(name: str) -> Category | None:
+    """The kind of a known source listed under ``name`` ("Google": search), else None."""
+    group = _BY_NAME.get(name.strip().lower())
+    return group.category if group else None
+
+
 def group_for_name(tag: str) -> str | None:
     """The group name a campaign tag refers to ("google", "Facebook", "t.co"), or None."""
     group = _BY_NAME.get(tag.strip().lower().removeprefix("www."))

@@ -54,10 +54,11 @@ def test_a_missing_site_is_a_404_page(browser: Browser) -> None:
     assert "<h1>404" in response.text
 
 
-def test_the_site_page_shows_the_tracking_snippet(browser: Browser) -> None:
+def test_the_settings_page_shows_the_tracking_snippet(browser: Browser) -> None:
     browser.register()
     site_id = browser.add_site()
-    page = browser.client.get(f"/sites/{site_id}").text
+    assert f'href="/sites/{site_id}/settings"' in browser.client.get(f"/sites/{site_id}").text
+    page = browser.client.get(f"/sites/{site_id}/settings").text
     assert "&lt;script defer src=&#34;http://testserver/js/site.js?v=" in page
     assert f"data-site=&#34;{site_id}&#34; data-api=&#34;http://testserver&#34;" in page
     assert f"&lt;noscript&gt;&lt;img src=&#34;http://testserver/sites/{site_id}/visit.gif" in page
@@ -71,13 +72,13 @@ def test_visits_are_listed_newest_first_and_paginated(browser: Browser) -> None:
             f"/sites/{site_id}/visit", params={"url": f"https://example.com/p{number}"}
         )
         assert response.status_code == 204
-    first = browser.client.get(f"/sites/{site_id}").text
+    first = browser.client.get(f"/sites/{site_id}/visits").text
     assert "Page 1 of 2" in first
     assert first.count("<tr>") == 51
-    second = browser.client.get(f"/sites/{site_id}?page=2").text
+    second = browser.client.get(f"/sites/{site_id}/visits?page=2").text
     assert second.count("<tr>") == 6
     assert "https://example.com/p0<" in second
-    assert browser.client.get(f"/sites/{site_id}?page=junk").status_code == 200
+    assert browser.client.get(f"/sites/{site_id}/visits?page=junk").status_code == 200
 
 
 def test_hostile_visit_fields_render_as_text(browser: Browser) -> None:
@@ -90,10 +91,11 @@ def test_hostile_visit_fields_render_as_text(browser: Browser) -> None:
         headers={"user-agent": f"Mozilla {payload}"},
     )
     assert response.status_code == 204
-    page = browser.client.get(f"/sites/{site_id}").text
-    assert payload not in page
-    assert "<img src=x>" not in page
-    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+    for path in (f"/sites/{site_id}/visits", f"/sites/{site_id}?range=today"):
+        page = browser.client.get(path).text
+        assert payload not in page, path
+        assert "<img src=x>" not in page, path
+        assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page, path
 
 
 def test_the_settings_page_shows_the_sites_settings_to_its_owner_only(
@@ -101,8 +103,6 @@ def test_the_settings_page_shows_the_sites_settings_to_its_owner_only(
 ) -> None:
     browser.register("ada@example.com")
     site_id = browser.add_site()
-    assert f'href="/sites/{site_id}/settings"' in browser.client.get(f"/sites/{site_id}").text
-
     page = browser.client.get(f"/sites/{site_id}/settings").text
 
     assert '<option value="UTC" selected>' in page

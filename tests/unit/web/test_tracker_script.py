@@ -134,7 +134,7 @@ def test_the_script_path_is_configurable_and_the_snippet_follows(
     browser = Browser(custom_path_client)
     browser.register()
     site_id = browser.add_site()
-    snippet = _snippet_on_page(custom_path_client.get(f"/sites/{site_id}").text)
+    snippet = _snippet_on_page(custom_path_client.get(f"/sites/{site_id}/settings").text)
     assert f'src="http://testserver/assets/app.js?v={VERSION}"' in snippet
 
 
@@ -203,7 +203,7 @@ def _snippet_on_page(page: str) -> str:
 def test_the_site_page_shows_the_snippet_with_a_copy_button(browser: Browser) -> None:
     browser.register()
     site_id = browser.add_site()
-    page = browser.client.get(f"/sites/{site_id}").text
+    page = browser.client.get(f"/sites/{site_id}/settings").text
     expected = tracking_snippet("http://testserver", site_id, f"/js/site.js?v={VERSION}")
     assert _snippet_on_page(page) == expected
     assert 'data-copy="snippet"' in page
@@ -227,7 +227,7 @@ def test_the_snippet_uses_the_public_url_when_set_and_escapes_it(
     browser = Browser(public_url_client)
     browser.register()
     site_id = browser.add_site()
-    page = public_url_client.get(f"/sites/{site_id}").text
+    page = public_url_client.get(f"/sites/{site_id}/settings").text
     assert "<script>x()" not in page
     assert "testserver" not in _snippet_on_page(page)
     script = _tags(_snippet_on_page(page))[0][1]
