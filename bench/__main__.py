@@ -8,6 +8,10 @@ bare app on the same worker count, p99 at half the peak rate, the workers' RSS u
 204s against rows stored. Then the product with its geodata service answering at once vs in
 10 s. ``BENCH_QUICK=1`` runs each measurement once, shorter. Benchmarks are not tests: this
 prints figures and asserts nothing about time.
+
+Then the dashboard's speed and the storage per visit at a year of synthetic traffic
+(``bench/dashboard.py``; ``BENCH_SIZES``, ``BENCH_PG_SIZES``). ``BENCH_ONLY=ingestion`` or
+``BENCH_ONLY=dashboard`` runs one half.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import attrs
 
-from bench import databases, servers
+from bench import dashboard, databases, servers
 from bench.geodata import geodata_service
 from bench.load import LoadResult, closed_loop, fixed_rate, have_wrk
 
@@ -46,6 +50,14 @@ class Measured:
 
 
 def main() -> int:
+    only = os.environ.get("BENCH_ONLY", "")
+    status = 0 if only == "dashboard" else ingestion()
+    if only != "ingestion":
+        dashboard.main()
+    return status
+
+
+def ingestion() -> int:
     postgres = os.environ.get("TRACKING_TEST_POSTGRES_URL") or None
     generator = (
         "wrk (Debian package), 2 threads, 64 connections, bench/beacon.lua"

@@ -28,16 +28,27 @@ def fresh_sqlite(folder: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def fresh_postgres(server_url: str) -> Iterator[str]:
+    with empty_postgres(server_url) as url:
+        yield _prepared(url)
+
+
+@contextlib.contextmanager
+def empty_postgres(server_url: str) -> Iterator[str]:
+    """A new database on the server, with no tables, dropped afterwards."""
     name = f"tracking_bench_{uuid.uuid4().hex[:12]}"
     admin = make_engine(server_url)
     try:
         _autocommit(admin, f'CREATE DATABASE "{name}"')
         try:
-            yield _prepared(admin.url.set(database=name).render_as_string(hide_password=False))
+            yield admin.url.set(database=name).render_as_string(hide_password=False)
         finally:
             _autocommit(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.dispose()
+
+
+def migrate(database_url: str) -> None:
+    upgrade(database_url)
 
 
 def count_visits(database_url: str) -> int:

@@ -14,21 +14,30 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import attrs
+
 from adapters.sql.engine import make_engine
 from adapters.sql.repositories import SqlSiteRepository, SqlUserRepository, SqlVisitRepository
 from bench.synthetic import SITE, Traffic
+from tracking_core.entities import Visit
+from tracking_core.passwords import Pbkdf2PasswordHasher
 
 BATCH = 5000
 
 
+#: The bench's owner logs in to time the dashboard over HTTP.
+EMAIL, PASSWORD = "bench@example.com", "bench password"
+
+
 def add_site(database_url: str) -> int:
+    """The bench's owner and their site; the site's id."""
     engine = make_engine(database_url)
     try:
         now = datetime.now(UTC)
         owner = SqlUserRepository(engine).add(
-            email="bench@example.com",
+            email=EMAIL,
             name="Bench",
-            password_hash="-",  # noqa: S106 - nobody logs in
+            password_hash=Pbkdf2PasswordHasher().hash(PASSWORD),
             created_at=now,
         )
         return SqlSiteRepository(engine).add(owner_id=owner.id, base_url=SITE, created_at=now).id
@@ -46,7 +55,8 @@ def seed(
     """Store ``count`` synthetic visits for ``site_id``; returns the seconds it took."""
     engine = make_engine(database_url)
     visits = SqlVisitRepository(engine)
-    traffic = Traffic().visits(count)
+    # Ending today, so that the dashboard's "last 30 days" and "last 12 months" are full.
+    traffic = Traffic(end=datetime.now(UTC)).visits(count)
     started = time.monotonic()
     done = 0
     forgotten = None
@@ -68,7 +78,5 @@ def seed(
     return time.monotonic() - started
 
 
-def _for_site(visit: object, site_id: int) -> object:
-    import attrs
-
-    return attrs.evolve(visit, site_id=site_id)  # type: ignore[misc]
+def _for_site(visit: Visit, site_id: int) -> Visit:
+    return attrs.evolve(visit, site_id=site_id)

@@ -56,3 +56,14 @@ def _cursor(connection: Connection) -> Any:
     if driver is None:  # pragma: no cover - a checked-out connection always has one
         raise RuntimeError("no database connection")
     return driver.cursor()
+
+
+def unnest(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, list[list[Any]]]:
+    """PostgreSQL: ``rows`` as one ``unnest`` of an array per column, for a statement that
+    writes them all in one round trip (``executemany`` would send them one by one).
+
+    Returns the ``unnest(...)`` expression and its parameters, a list per column.
+    """
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in types]
+    expression = "unnest(" + ", ".join(f"%s::{kind}[]" for kind in types) + ")"
+    return expression, columns

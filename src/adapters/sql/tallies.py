@@ -45,6 +45,7 @@ _EPOCH = date(1970, 1, 1)
 _CHUNK = 300
 _COUNT_COLUMNS = ("visitors", "visits", "views", "bounces", "duration")
 _MET_COLUMNS = "site_id, day, visitor_id, dimension, value_id"
+_COUNT_TYPES = ("int", "smallint", "int", "int", "int", "int", "int", "int", "bigint")
 
 #: (site, code, day, value): the value is text (or a stored id for a stored visit's page).
 _Key = tuple[int, int, int, int | str | None]
@@ -152,14 +153,17 @@ def _add(
     if not sums:
         return
     name = tables.daily_counts.name if period == "day" else tables.monthly_counts.name
-    mark = driver.mark(connection)
     columns = ("site_id", "dimension", period, "value_id", *_COUNT_COLUMNS)
     additions = ", ".join(f"{c} = {name}.{c} + excluded.{c}" for c in _COUNT_COLUMNS)
-    statement = (
-        f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "  # noqa: S608
-        f"ON CONFLICT (site_id, dimension, {period}, value_id) DO UPDATE SET {additions}"
-    )
+    conflict = f"ON CONFLICT (site_id, dimension, {period}, value_id) DO UPDATE SET {additions}"
     rows = [
         (site, code, when, value, *counts) for (site, code, when, value), counts in sums.items()
     ]
-    connection.exec_driver_sql(statement, rows)
+    if connection.dialect.name == "postgresql":
+        source, arrays = driver.unnest(rows, _COUNT_TYPES)
+        statement = f"INSERT INTO {name} ({', '.join(columns)}) SELECT * FROM {source} {conflict}"  # noqa: S608
+        driver.execute(connection, statement, arrays)
+        return
+    marks = ", ".join(["?"] * len(columns))
+    statement = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks}) {conflict}"  # noqa: S608
+    driver.execute_many(connection, statement, rows)

@@ -60,6 +60,7 @@ SESSION_COLUMNS = (
 _NEXT_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('visit_sessions', 'id')) FROM generate_series(1, :n)"
 )
+_STATE_TYPES = ("bigint", "int", "int", "int", "int", "int")
 _STATE_NAMES = ("started_at", "duration", "page_views", "events", "entry_page_id", "exit_page_id")
 
 
@@ -89,43 +90,36 @@ def open_sessions(
     connection: Connection, keys: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], BatchSession]:
     """The latest visit of each (site, visitor id), as stored; its pages are text ids."""
-    days, sessions = tables.visitor_days, tables.visit_sessions
     by_site: dict[int, list[int]] = {}
     for site, visitor in keys:
         by_site.setdefault(site, []).append(visitor)
+    postgres = connection.dialect.name == "postgresql"
     found: dict[tuple[int, int], BatchSession] = {}
     for site, visitors in by_site.items():
-        visitors.sort()
         for start in range(0, len(visitors), _CHUNK):
+            chunk = visitors[start : start + _CHUNK]
+            if postgres:
+                wanted, parameters = "= ANY(%s)", [site, chunk]
+            else:
+                wanted, parameters = f"IN ({', '.join(['?'] * len(chunk))})", [site, *chunk]
             statement = (
-                select(
-                    days.c.visitor_id,
-                    days.c.day,
-                    sessions.c.id,
-                    sessions.c.started_at,
-                    sessions.c.duration,
-                    sessions.c.page_views,
-                    sessions.c.events,
-                    sessions.c.entry_page_id,
-                    sessions.c.exit_page_id,
-                )
-                .join(sessions, sessions.c.id == days.c.session_id)
-                .where(
-                    days.c.site_id == site,
-                    days.c.visitor_id.in_(visitors[start : start + _CHUNK]),
-                )
+                "SELECT d.visitor_id, d.day, s.id, s.started_at, s.duration, s.page_views, "  # noqa: S608
+                "s.events, s.entry_page_id, s.exit_page_id FROM visitor_days d "
+                "JOIN visit_sessions s ON s.id = d.session_id "
+                f"WHERE d.site_id = {driver.mark(connection)} AND d.visitor_id {wanted}"
             )
-            for row in connection.execute(statement):
+            for row in driver.execute(connection, statement, parameters):
+                visitor, day, session_id, started, duration, views, events, entry, exit_ = row
                 state: OpenSession[Page] = OpenSession(
-                    visitor_id=row.visitor_id,
-                    started_at=instant(row.started_at),
-                    ended_at=instant(row.started_at + row.duration),
-                    page_views=row.page_views,
-                    events=row.events,
-                    entry_page=row.entry_page_id,
-                    exit_page=row.exit_page_id,
+                    visitor_id=visitor,
+                    started_at=instant(started),
+                    ended_at=instant(started + duration),
+                    page_views=views,
+                    events=events,
+                    entry_page=entry,
+                    exit_page=exit_,
                 )
-                found[site, row.visitor_id] = BatchSession(site, row.day, state, row.id)
+                found[site, visitor] = BatchSession(site, day, state, session_id)
     return found
 
 
@@ -178,11 +172,20 @@ class SessionStore:
 
     def __init__(self, dialect: Dialect) -> None:
         self._insert = BulkInsert(dialect, tables.visit_sessions, SESSION_COLUMNS)
-        mark = "%s" if dialect.name == "postgresql" else "?"
-        assignments = ", ".join(f"{name} = {mark}" for name in _STATE_NAMES)
+        self._postgres = dialect.name == "postgresql"
         # Plain SQL with positional rows: SQLAlchemy's per-row parameter handling would cost
-        # more than the update itself, and this runs for most batches.
-        self._update_sql = f"UPDATE visit_sessions SET {assignments} WHERE id = {mark}"  # noqa: S608
+        # more than the update itself, and this runs for most batches. On PostgreSQL, all
+        # rows in one statement (``driver.unnest``).
+        if self._postgres:
+            values = ", ".join(f"{name} = u.{name}" for name in _STATE_NAMES)
+            source, _ = driver.unnest([], (*_STATE_TYPES, "bigint"))
+            self._update_sql = (
+                f"UPDATE visit_sessions AS s SET {values} FROM {source} "  # noqa: S608
+                f"AS u({', '.join(_STATE_NAMES)}, id) WHERE s.id = u.id"
+            )
+        else:
+            assignments = ", ".join(f"{name} = ?" for name in _STATE_NAMES)
+            self._update_sql = f"UPDATE visit_sessions SET {assignments} WHERE id = ?"  # noqa: S608
 
     def insert(
         self, connection: Connection, started: list[BatchSession], ids: Mapping[Key, int]
@@ -195,7 +198,13 @@ class SessionStore:
         self, connection: Connection, continued: Iterable[BatchSession], ids: Mapping[Key, int]
     ) -> None:
         rows = [(*_state(session, ids), session.id) for session in continued]
-        driver.execute_many(connection, self._update_sql, rows)
+        if not rows:
+            return
+        if self._postgres:
+            _, arrays = driver.unnest(rows, (*_STATE_TYPES, "bigint"))
+            driver.execute(connection, self._update_sql, arrays)
+        else:
+            driver.execute_many(connection, self._update_sql, rows)
 
 
 def remember_latest(connection: Connection, started: list[BatchSession]) -> None:
