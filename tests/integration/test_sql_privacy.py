@@ -16,9 +16,12 @@ from sqlalchemy import Engine, text
 
 from adapters.sql import SqlSiteRepository, SqlUserRepository, SqlVisitRepository, make_engine
 from adapters.sql.migrate import alembic_config
+from adapters.sql.reports import SqlReportSource
 from adapters.sql.salts import SqlSaltStore
 from support.server import cli
 from tracking_core.entities import Site
+from tracking_core.reports.ranges import DateRange, RangeKind
+from tracking_core.reports.report import ReportQuery
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 DAY = date(2026, 3, 10)
@@ -195,6 +198,8 @@ def test_visits_stored_before_are_converted_and_their_user_agents_dropped(
         visits = SqlVisitRepository(engine).list_for_site(1, offset=0, limit=10)
         with engine.connect() as connection:
             bots = connection.execute(text("SELECT bots FROM bot_counts")).scalars().all()
+        day = DateRange(RangeKind.CUSTOM, T0.date(), T0.date())
+        counted = SqlReportSource(engine).report(ReportQuery(1, day)).headline
     finally:
         engine.dispose()
     assert bots == [1]
@@ -206,3 +211,5 @@ def test_visits_stored_before_are_converted_and_their_user_agents_dropped(
     # The first two are one visit (one visitor, in the same minute): it came from Google.
     assert sorted(v.source.name for v in visits) == ["Direct / None", "Google", "Google"]
     assert {v.source.utm_medium for v in visits} == {"mail"}
+    # The dashboard's counts were made from them too.
+    assert (counted.visitors, counted.visits, counted.page_views) == (2, 2, 3)

@@ -12,10 +12,16 @@ from adapters.sql.report_periods import day_number, month_index, periods
 EPOCH = date(1970, 1, 1)
 
 
-@given(st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.integers(0, 800))
-def test_every_day_of_the_range_is_read_exactly_once(first: date, length: int) -> None:
+@given(
+    st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    st.integers(0, 800),
+    st.none() | st.integers(month_index(date(2019, 1, 1)), month_index(date(2032, 1, 1))),
+)
+def test_every_day_of_the_range_is_read_exactly_once(
+    first: date, length: int, closed_through: int | None
+) -> None:
     last = first + timedelta(days=length)
-    span = periods(first, last)
+    span = periods(first, last, closed_through)
 
     days = [d for low, high in span.days for d in range(low, high + 1)]
     if span.months:
@@ -33,10 +39,12 @@ def test_every_day_of_the_range_is_read_exactly_once(first: date, length: int) -
         high_end = date(1970 + after // 12, after % 12 + 1, 1) - timedelta(days=1)
         assert first <= low_start
         assert high_end <= last
+        assert closed_through is not None
+        assert span.months[1] <= closed_through  # only months with monthly counts
 
 
 def test_a_year_ending_mid_month_is_eleven_months_and_the_days_at_its_ends() -> None:
-    span = periods(date(2025, 6, 16), date(2026, 6, 15))
+    span = periods(date(2025, 6, 16), date(2026, 6, 15), month_index(date(2026, 5, 1)))
 
     assert span.months == (month_index(date(2025, 7, 1)), month_index(date(2026, 5, 1)))
     assert span.days == (
@@ -46,7 +54,14 @@ def test_a_year_ending_mid_month_is_eleven_months_and_the_days_at_its_ends() -> 
 
 
 def test_a_range_inside_one_month_is_days_only() -> None:
-    span = periods(date(2026, 2, 1), date(2026, 2, 27))
+    span = periods(date(2026, 2, 1), date(2026, 2, 27), month_index(date(2026, 10, 1)))
 
     assert span.months is None
     assert span.days == ((day_number(date(2026, 2, 1)), day_number(date(2026, 2, 27))),)
+
+
+def test_a_month_that_is_not_over_is_read_from_its_days() -> None:
+    span = periods(date(2026, 1, 1), date(2026, 3, 31), month_index(date(2026, 1, 1)))
+
+    assert span.months == (month_index(date(2026, 1, 1)), month_index(date(2026, 1, 1)))
+    assert span.days == ((day_number(date(2026, 2, 1)), day_number(date(2026, 3, 31))),)

@@ -46,7 +46,7 @@ def settle_locations(
     pending = _pending(connection, list(found))
     if not pending:
         return
-    keep_full, zones = _settings(connection, {row["site_id"] for row in pending})
+    keep_full, zones, closed = _settings(connection, {row["site_id"] for row in pending})
     tallies = TallyBatch()
     wanted: list[Key] = []
     for row in pending:
@@ -100,7 +100,7 @@ def settle_locations(
         ),
         changes,
     )
-    tallies.write(connection, ids)
+    tallies.write(connection, ids, closed)
 
 
 def count_failures(
@@ -155,12 +155,16 @@ def _pending_unlocked(connection: Connection, ips: list[str]) -> list[dict[str, 
 
 def _settings(
     connection: Connection, site_ids: set[int]
-) -> tuple[dict[int, bool], dict[int, ZoneInfo]]:
-    """Whether each site keeps full addresses, and its time zone."""
+) -> tuple[dict[int, bool], dict[int, ZoneInfo], dict[int, int | None]]:
+    """Whether each site keeps full addresses, its time zone, and its last closed month."""
     sites = tables.sites
     rows = connection.execute(
-        select(sites.c.id, sites.c.keep_full_ip, sites.c.timezone).where(sites.c.id.in_(site_ids))
+        select(
+            sites.c.id, sites.c.keep_full_ip, sites.c.timezone, sites.c.counts_closed_through
+        ).where(sites.c.id.in_(site_ids))
     ).all()
-    return {row.id: bool(row.keep_full_ip) for row in rows}, {
-        row.id: zone(row.timezone) for row in rows
-    }
+    return (
+        {row.id: bool(row.keep_full_ip) for row in rows},
+        {row.id: zone(row.timezone) for row in rows},
+        {row.id: row.counts_closed_through for row in rows},
+    )

@@ -44,9 +44,17 @@ def _parts(span: Periods, columns: str, dimension: int) -> tuple[str, dict[str, 
     return " UNION ALL ".join(parts), params
 
 
-def headline(connection: Connection, site_id: int, span: DateRange) -> Headline:
+def closed_through(connection: Connection, site_id: int) -> int | None:
+    """The last month of the site with monthly counts."""
+    found = connection.execute(
+        text("SELECT counts_closed_through FROM sites WHERE id = :site"), {"site": site_id}
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def headline(connection: Connection, site_id: int, span: DateRange, closed: int | None) -> Headline:
     union, params = _parts(
-        periods(span.first_day, span.last_day),
+        periods(span.first_day, span.last_day, closed),
         "visitors, visits, views, bounces, duration",
         _TOTAL,
     )
@@ -81,12 +89,17 @@ def daily_series(
 
 
 def breakdown(
-    connection: Connection, site_id: int, span: DateRange, dimension: Dimension, limit: int
+    connection: Connection,
+    site_id: int,
+    span: DateRange,
+    closed: int | None,
+    dimension: Dimension,
+    limit: int,
 ) -> list[Row]:
     """The top ``limit`` rows, ordered as ``report.ranked`` orders them."""
     count = "views" if dimension.of_hits else "visits"
     union, params = _parts(
-        periods(span.first_day, span.last_day),
+        periods(span.first_day, span.last_day, closed),
         f"value_id, visitors, {count} AS n",
         DIMENSION_CODES[dimension],
     )

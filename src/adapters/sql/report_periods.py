@@ -1,6 +1,10 @@
 """Which stored periods cover a date range: whole months from the monthly counts, the days
 around them from the daily counts. A year is then 12 monthly rows per value (plus the odd
-days at its ends) instead of 365 daily ones."""
+days at its ends) instead of 365 daily ones.
+
+Only months that are over have monthly counts (see ``tallies.close_months``): the month
+that runs is read from its days.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +33,13 @@ class Periods:
     months: tuple[int, int] | None
 
 
-def periods(first: date, last: date) -> Periods:
-    """The days ``first`` to ``last`` (inclusive) as whole months and the days around them."""
+def periods(first: date, last: date, closed_through: int | None) -> Periods:
+    """The days ``first`` to ``last`` (inclusive) as whole months, up to the month
+    ``closed_through`` (the last with monthly counts), and the days around them."""
     start = first if first.day == 1 else _next_month(first)
     after = _next_month(last)
     stop = after if last == after - _DAY else last.replace(day=1)  # first day not in a month
+    stop = start if closed_through is None else min(stop, month_start(closed_through + 1))
     if start >= stop:
         return Periods(((day_number(first), day_number(last)),), None)
     runs = []
@@ -42,6 +48,11 @@ def periods(first: date, last: date) -> Periods:
     if stop <= last:
         runs.append((day_number(stop), day_number(last)))
     return Periods(tuple(runs), (month_index(start), month_index(stop - _DAY)))
+
+
+def month_start(month: int) -> date:
+    """The first day of a month as ``month_index`` numbers it."""
+    return date(1970 + month // 12, month % 12 + 1, 1)
 
 
 def _next_month(day: date) -> date:

@@ -43,7 +43,8 @@ class SqlReportSource:
 
     def _counted(self, connection: Connection, query: ReportQuery) -> Report:
         site, span, limit = query.site_id, query.range, query.limit
-        totals = report_counts.headline(connection, site, span)
+        closed = report_counts.closed_through(connection, site)
+        totals = report_counts.headline(connection, site, span, closed)
         if span.granularity is Granularity.HOUR:
             everything = Selection(connection, site, span, ())
             series = tuple(_hourly(span, everything.hits()))
@@ -53,12 +54,12 @@ class SqlReportSource:
         return Report(
             query=query,
             headline=totals,
-            previous=report_counts.headline(connection, site, span.previous()),
+            previous=report_counts.headline(connection, site, span.previous(), closed),
             series=series,
             breakdowns=tuple(
                 Breakdown(
                     d,
-                    tuple(report_counts.breakdown(connection, site, span, d, limit)),
+                    tuple(report_counts.breakdown(connection, site, span, closed, d, limit)),
                     total_for(d, totals),
                 )
                 for d in Dimension

@@ -112,6 +112,9 @@ sites = Table(
     Column("timezone", Text, nullable=False, server_default=text("'UTC'")),
     Column("honour_dnt", Boolean, nullable=False, server_default=true()),
     Column("keep_full_ip", Boolean, nullable=False, server_default=false()),
+    #: The last month (months since January 1970) whose monthly counts exist: the months
+    #: after it are read from their daily counts (``tallies.close_months``).
+    Column("counts_closed_through", Integer, nullable=True),
 )
 
 #: Every text a site's visits repeat (URLs, pages, event names, sources, browsers, places,

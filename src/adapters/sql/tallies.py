@@ -4,9 +4,12 @@ The writer hands each hit's changes (``reports.tallies.hit_changes``) to a ``Tal
 which sums them per (site, dimension, day, value). Before writing, it finds which of the
 batch's visitors meet a value for the first time that day (``visitor_values``: who was
 counted for what, while their day runs) and adds one visitor for each; then it adds the sums
-to ``daily_counts`` and ``monthly_counts`` with ``INSERT ... ON CONFLICT DO UPDATE``. All of
-it happens inside the batch's transaction and locks, so the counts always agree with the
-stored hits.
+to ``daily_counts`` with ``INSERT ... ON CONFLICT DO UPDATE``. All of it happens inside the
+batch's transaction and locks, so the counts always agree with the stored hits.
+
+Monthly counts are made once per month, when it is over (``close_months``), from its days:
+keeping them up to date with every batch would double the upserts of the beacon's hot path.
+Changes to a month that is over (a place found late) are added to both.
 """
 
 from __future__ import annotations
@@ -82,7 +85,14 @@ class TallyBatch:
             if isinstance(value, str):
                 yield site, value
 
-    def write(self, connection: Connection, ids: Mapping[Key, int]) -> None:
+    def write(
+        self,
+        connection: Connection,
+        ids: Mapping[Key, int],
+        closed_through: Mapping[int, int | None],
+    ) -> None:
+        """Add the batch's counts: per day, and per month for months that are over (their
+        monthly counts exist: see ``close_months``); ``closed_through`` is per site."""
         sums: dict[tuple[int, int, int, int], list[int]] = {}
         for (site, code, day, value), counts in self._sums.items():
             key = (site, code, day, _value_id(site, value, ids))
@@ -99,6 +109,9 @@ class TallyBatch:
             month = months.get(day)
             if month is None:
                 month = months[day] = month_number(day)
+            closed = closed_through.get(site)
+            if closed is None or month > closed:
+                continue  # a month that runs: read from its days
             into = monthly.get((site, code, month, value))
             if into is None:
                 monthly[site, code, month, value] = list(counts)
@@ -124,8 +137,17 @@ class TallyBatch:
             met = (site, day, visitor, code, key[3])
             if met not in wanted:
                 wanted[met] = key
-        row = f"({', '.join([driver.mark(connection)] * 5)})"
         meetings = list(wanted)
+        if connection.dialect.name == "postgresql":
+            source, arrays = driver.unnest(meetings, ("int", "int", "bigint", "smallint", "int"))
+            statement = (
+                f"INSERT INTO visitor_values ({_MET_COLUMNS}) SELECT * FROM {source} "  # noqa: S608
+                f"ON CONFLICT DO NOTHING RETURNING {_MET_COLUMNS}"
+            )
+            for inserted in driver.execute(connection, statement, arrays):
+                yield wanted[inserted]
+            return
+        row = "(?, ?, ?, ?, ?)"
         for start in range(0, len(meetings), _CHUNK):
             chunk = meetings[start : start + _CHUNK]
             statement = (
@@ -135,6 +157,58 @@ class TallyBatch:
             flat = [value for met in chunk for value in met]
             for inserted in driver.execute(connection, statement, flat):
                 yield wanted[inserted]
+
+
+def close_months(
+    connection: Connection, site_id: int, closed_through: int | None, through: int
+) -> int | None:
+    """Make the monthly counts of the site's months after ``closed_through`` up to
+    ``through`` from their days, and record it; returns the month closed through.
+
+    Called by the writer, inside its lock, when a batch's hits are in a later month than
+    the last one closed: so every month that is over gets its counts once, however many
+    workers there are.
+    """
+    if closed_through is not None and closed_through >= through:
+        return closed_through
+    first = through if closed_through is None else closed_through + 1
+    if closed_through is None:
+        earliest = driver.execute(
+            connection,
+            f"SELECT min(day) FROM daily_counts WHERE site_id = {driver.mark(connection)}",  # noqa: S608
+            [site_id],
+        )[0][0]
+        first = through + 1 if earliest is None else min(month_number(earliest), through)
+    mark = driver.mark(connection)
+    columns = ", ".join(f"sum({c})" for c in _COUNT_COLUMNS)
+    for month in range(first, through + 1):
+        low, high = _days_of(month)
+        driver.execute(
+            connection,
+            f"DELETE FROM monthly_counts WHERE site_id = {mark} AND month = {mark}",  # noqa: S608
+            [site_id, month],
+        )
+        driver.execute(
+            connection,
+            f"INSERT INTO monthly_counts (site_id, dimension, month, value_id, "  # noqa: S608
+            f"{', '.join(_COUNT_COLUMNS)}) SELECT site_id, dimension, {mark}, value_id, "
+            f"{columns} FROM daily_counts WHERE site_id = {mark} AND day BETWEEN {mark} "
+            f"AND {mark} GROUP BY site_id, dimension, value_id",
+            [month, site_id, low, high],
+        )
+    driver.execute(
+        connection,
+        f"UPDATE sites SET counts_closed_through = {mark} WHERE id = {mark}",  # noqa: S608
+        [through, site_id],
+    )
+    return through
+
+
+def _days_of(month: int) -> tuple[int, int]:
+    """The first and last day numbers of a month number."""
+    start = date(1970 + month // 12, month % 12 + 1, 1)
+    after = date(1970 + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return (start - _EPOCH).days, (after - _EPOCH).days - 1
 
 
 def _value_id(site: int, value: int | str | None, ids: Mapping[Key, int]) -> int:

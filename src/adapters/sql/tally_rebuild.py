@@ -40,6 +40,9 @@ def rebuild_counts(connection: Connection, strings: StringIds, site_id: int) -> 
     lock_sites(connection, [site_id])
     for table in ("daily_counts", "monthly_counts", "visitor_values", "visitor_days"):
         connection.execute(text(f"DELETE FROM {table} WHERE site_id = :site"), {"site": site_id})  # noqa: S608
+    connection.execute(
+        text("UPDATE sites SET counts_closed_through = NULL WHERE id = :site"), {"site": site_id}
+    )
     tz = zone(
         connection.execute(
             text("SELECT timezone FROM sites WHERE id = :site"), {"site": site_id}
@@ -60,12 +63,21 @@ def rebuild_counts(connection: Connection, strings: StringIds, site_id: int) -> 
         _count_hit_values(connection, site_id, sums, dimension)
     _count_properties(connection, strings, site_id, sums)
     _insert(connection, "daily_counts", "day", site_id, sums)
+    # Months before the latest one with visits are over (as the writer would have closed
+    # them): they get monthly counts.
+    closed = month_number(max(day for _, day, _ in sums)) - 1
     monthly: _Sums = defaultdict(lambda: [0, 0, 0, 0, 0])
     for (code, day, value), counts in sums.items():
-        into = monthly[code, month_number(day), value]
-        for n, count in enumerate(counts):
-            into[n] += count
+        month = month_number(day)
+        if month <= closed:
+            into = monthly[code, month, value]
+            for n, count in enumerate(counts):
+                into[n] += count
     _insert(connection, "monthly_counts", "month", site_id, monthly)
+    connection.execute(
+        text("UPDATE sites SET counts_closed_through = :closed WHERE id = :site"),
+        {"closed": closed, "site": site_id},
+    )
     _running_state(connection, site_id)
     for table in ("visit_days", "rebuild_days"):
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")

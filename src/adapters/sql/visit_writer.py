@@ -25,7 +25,7 @@ from adapters.sql import tables
 from adapters.sql.bulk_insert import BulkInsert
 from adapters.sql.errors import port_errors
 from adapters.sql.strings import Key, StringIds
-from adapters.sql.tallies import TallyBatch
+from adapters.sql.tallies import TallyBatch, close_months, month_number
 from adapters.sql.visit_sessions import (
     BatchSession,
     Page,
@@ -73,7 +73,7 @@ class VisitWriter:
         ``self.strings.transaction()``."""
         site_ids = sorted({visit.site_id for visit in batch})
         lock_sites(connection, site_ids)
-        zones = _zones(connection, site_ids)
+        zones, closed = _sites(connection, site_ids)
         open_ = open_sessions(
             connection, {(v.site_id, v.visitor_id) for v in batch if v.visitor_id is not None}
         )
@@ -125,7 +125,13 @@ class VisitWriter:
         remember_latest(connection, started)
         rows = list(_hit_rows(connection, placed, ids))
         self._hits.run(connection, self._hits.rows(rows))
-        tallies.write(connection, ids)
+        # A batch in a new month closes the months before it: their monthly counts are made.
+        latest: dict[int, int] = {}
+        for _, session, _ in placed:
+            latest[session.site_id] = max(latest.get(session.site_id, 0), session.day)
+        for site, day in latest.items():
+            closed[site] = close_months(connection, site, closed[site], month_number(day) - 1)
+        tallies.write(connection, ids, closed)
 
 
 def lock_sites(connection: Connection, site_ids: Iterable[int]) -> None:
@@ -146,15 +152,21 @@ def lock_sites(connection: Connection, site_ids: Iterable[int]) -> None:
         )
 
 
-def _zones(connection: Connection, site_ids: Sequence[int]) -> dict[int, Any]:
+def _sites(
+    connection: Connection, site_ids: Sequence[int]
+) -> tuple[dict[int, Any], dict[int, int | None]]:
+    """Each site's time zone, and the last month its monthly counts exist for."""
+    sites = tables.sites
     rows = connection.execute(
-        select(tables.sites.c.id, tables.sites.c.timezone).where(tables.sites.c.id.in_(site_ids))
+        select(sites.c.id, sites.c.timezone, sites.c.counts_closed_through).where(
+            sites.c.id.in_(site_ids)
+        )
     ).all()
     zones = {row.id: zone(row.timezone) for row in rows}
     missing = set(site_ids) - zones.keys()
     if missing:
         raise VisitsRefused(f"no such site: {min(missing)}", site_gone=True)
-    return zones
+    return zones, {row.id: row.counts_closed_through for row in rows}
 
 
 def _texts(

@@ -1,7 +1,6 @@
 """Counts per day and month (rollups), kept as visits arrive, and who was counted for what.
 
-The counts of visits stored before are counted from them (``tally_rebuild``, as of this
-revision: should those tables change shape later, this migration must keep a copy of it).
+The counts of the visits stored before are made by 0009, once the tables are complete.
 
 Revision ID: 0008
 Revises: 0007
@@ -59,14 +58,6 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
-    from adapters.sql.strings import StringIds
-    from adapters.sql.tally_rebuild import rebuild_counts
-
-    bind = op.get_bind()
-    strings = StringIds()
-    for site_id in bind.execute(sa.text("SELECT id FROM sites ORDER BY id")).scalars():
-        with strings.transaction():
-            rebuild_counts(bind, strings, site_id)
 
 
 def downgrade() -> None:
