@@ -20,7 +20,8 @@ from adapters.ingest.geolocation import LocationResolver
 from adapters.ingest.recorder import VisitIngestion
 from adapters.ingest.salts import DailySalts
 from adapters.ingest.sites import KnownSites
-from adapters.ingest.writer import GroupCommitWriter
+from adapters.ingest.writer import GroupCommitWriter, InThread, VisitBatches
+from adapters.ingest.writer_process import WriterProcess
 from adapters.memory import (
     FixedClock,
     InMemoryReportSource,
@@ -40,6 +41,7 @@ from adapters.sql.repositories import (
     SqlSiteRepository,
     SqlUserRepository,
     SqlVisitRepository,
+    visits_at,
 )
 from adapters.sql.salts import SqlSaltStore
 from adapters.user_agents import UaParserUserAgentParser
@@ -83,6 +85,8 @@ class Services:
     check_database: Callable[[], None] = _nothing
     #: Whether a geodata service is configured, so visits' locations are worth looking up.
     locate_visits: bool = True
+    #: What stores the beacon's batches; by default ``visits`` itself, in the writer thread.
+    visit_batches: Callable[[], VisitBatches] | None = None
 
 
 def in_memory_services(
@@ -142,14 +146,17 @@ def bootstrap(settings: Settings) -> Services:
         close=close,
         check_database=lambda: ping(engine),
         locate_visits=settings.geodata_url is not None,
+        # A child process writes the batches: their Python runs beside the event loop's.
+        visit_batches=lambda: WriterProcess(settings.database_url, visits_at),
     )
 
 
 def ingestion(settings: Settings, services: Services) -> VisitIngestion:
     """The beacon's machinery for one server (one event loop): group commit, site cache, and a
     background location resolver when a geodata service is configured."""
+    batches = services.visit_batches or (lambda: InThread(services.visits))
     writer = GroupCommitWriter(
-        services.visits,
+        batches(),
         flush_after=settings.flush_ms / 1000,
         max_queue=settings.queue_size,
         commit_timeout=settings.commit_timeout_ms / 1000,

@@ -43,10 +43,13 @@ class StorageUnavailable(TrackingError):
     """The visit could not be stored now (database down or locked, queue full); retry later.
 
     ``retry_after`` is the number of seconds a client should wait before trying again.
+    ``maybe_stored`` is True when the database may have stored it all the same (the
+    connection or the writer was lost during the commit): it must not be written again.
     """
 
-    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+    def __init__(self, message: str, *, retry_after: int = 1, maybe_stored: bool = False) -> None:
         self.retry_after = retry_after
+        self.maybe_stored = maybe_stored
         super().__init__(message)
 
 

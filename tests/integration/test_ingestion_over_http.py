@@ -143,6 +143,29 @@ def test_kill_9_under_load_loses_no_acknowledged_visit(
     assert set(acknowledged) <= stored
 
 
+def test_a_writer_process_that_dies_is_replaced_and_no_visit_is_acknowledged_unstored(
+    database_url: str, site: int, tmp_path: Path
+) -> None:
+    with ServerProcess(database_url, tmp_path) as server:
+        assert httpx2.get(beacon_url(server.base, site), params={"url": "https://example.com/a"})
+        (writer,) = server.writers()
+        os.kill(writer, signal.SIGKILL)
+        eventually(lambda: writer not in server.writers())
+        statuses = [
+            httpx2.get(
+                beacon_url(server.base, site), params={"url": f"https://example.com/b{n}"}
+            ).status_code
+            for n in range(3)
+        ]
+        assert statuses == [204] * 3
+        (replacement,) = server.writers()
+        assert replacement != writer
+    assert sorted(stored_urls(database_url)) == [
+        "https://example.com/a",
+        *(f"https://example.com/b{n}" for n in range(3)),
+    ]
+
+
 def test_a_full_queue_answers_503_with_retry_after(
     database_url: str, site: int, tmp_path: Path
 ) -> None:

@@ -53,6 +53,13 @@ def stored_urls(database_url: str) -> list[str]:
         engine.dispose()
 
 
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it just exited
+        return b""
+
+
 class ServerProcess:
     """``tracking serve`` on a free port with the given settings; stopped on exit."""
 
@@ -101,6 +108,18 @@ class ServerProcess:
     def signal(self, number: signal.Signals) -> None:
         assert self.process is not None
         self.process.send_signal(number)
+
+    def children(self, *, named: str = "") -> list[int]:
+        """The server's child processes whose command line holds ``named`` (Linux)."""
+        assert self.process is not None
+        # Each thread lists the children it started (the writer's come from its own thread).
+        tasks = Path(f"/proc/{self.process.pid}/task").glob("*/children")
+        pids = sorted(int(child) for task in tasks for child in task.read_text().split())
+        return [pid for pid in pids if named.encode() in _command_line(pid)]
+
+    def writers(self) -> list[int]:
+        """The visit writer processes (``multiprocessing`` children, not its resource tracker)."""
+        return self.children(named="spawn_main")
 
     def wait(self, timeout: float = 30) -> int:
         """Wait for the process to end; its exit code."""

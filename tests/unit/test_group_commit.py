@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.ingest.writer import GroupCommitWriter
+from adapters.ingest.writer import GroupCommitWriter, InThread
 from adapters.memory import InMemorySiteRepository, InMemoryStore, InMemoryVisitRepository
 from tracking_core.entities import Visit
 from tracking_core.errors import StorageUnavailable, VisitsRefused
@@ -30,6 +30,8 @@ class ScriptedVisits(InMemoryVisitRepository):
         InMemorySiteRepository(store).add(owner_id=1, base_url="https://a.example", created_at=T0)
         super().__init__(store)
         self.down = False
+        #: Store the batch, then fail as a lost connection does: the commit's fate unknown.
+        self.lose_answer = False
         self.batches: list[int] = []
         self.gate: threading.Event | None = None
         self.writing = threading.Event()
@@ -44,6 +46,8 @@ class ScriptedVisits(InMemoryVisitRepository):
             raise VisitsRefused("constraint failed")
         super().add_many(visits)
         self.batches.append(len(visits))
+        if self.lose_answer:
+            raise StorageUnavailable("connection lost during COMMIT", maybe_stored=True)
 
     @property
     def urls(self) -> list[str]:
@@ -62,7 +66,7 @@ def run(
     **options: Any,
 ) -> None:
     async def main() -> None:
-        writer = GroupCommitWriter(visits, **options)
+        writer = GroupCommitWriter(InThread(visits), **options)
         await writer.start()
         try:
             await test(writer)
@@ -168,6 +172,24 @@ def test_visits_time_out_while_the_database_is_down_and_are_never_stored_later(
 
     run(test, visits, commit_timeout=0.1, flush_after=0)
     assert visits.urls == ["https://a.example/after"]
+
+
+def test_a_batch_that_may_have_been_stored_is_answered_unavailable_and_never_written_again(
+    visits: ScriptedVisits,
+) -> None:
+    visits.lose_answer = True
+
+    async def test(writer: GroupCommitWriter) -> None:
+        results = await outcomes(writer, [visit(n) for n in range(5)])
+        assert all(isinstance(result, StorageUnavailable) for result in results)
+        visits.lose_answer = False
+        assert await outcomes(writer, [visit("after")]) == [None]
+
+    run(test, visits, flush_after=0.01)
+    assert sorted(visits.urls) == sorted(
+        [*(f"https://a.example/{n}" for n in range(5)), "https://a.example/after"]
+    )
+    assert visits.batches == [5, 1]
 
 
 def test_closing_writes_every_queued_visit_and_waits_for_the_write_in_progress(

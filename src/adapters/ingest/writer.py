@@ -3,8 +3,9 @@
 ``await writer.submit(visit)`` returns once the transaction holding the visit has committed, or
 raises: ``StorageUnavailable`` (queue full, or no commit within the bounded wait: the visit is
 then never stored), ``VisitsRefused`` (the database refused this very visit). Batches are
-formed on the event loop and written, one at a time, by a single thread through the
-``VisitRepository`` port, so it works the same over SQL and in memory.
+formed on the event loop and written, one at a time, by a single thread through a
+``VisitBatches`` (the ``VisitRepository`` port itself, or a ``WriterProcess`` that hands the
+batches to a child process), so it works the same over SQL and in memory.
 
 Why the event loop owns the queue: every decision about an entry (take it into a batch, give
 up on it after the wait, drop it when its request was cancelled) happens on one thread, so an
@@ -23,6 +24,7 @@ import enum
 import logging
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 import attrs
 
@@ -35,6 +37,33 @@ log = logging.getLogger(__name__)
 #: How long to wait before writing again after the database failed, doubling up to the max.
 FIRST_BACKOFF = 0.05
 MAX_BACKOFF = 1.0
+
+
+class VisitBatches(Protocol):
+    """What stores the batches: ``add_many`` as the ``VisitRepository`` port has it, and a
+    lifecycle, all called from the writer's one thread."""
+
+    def open(self) -> None: ...
+
+    def add_many(self, visits: Sequence[Visit]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class InThread:
+    """Batches stored by the repository itself, in the writer's thread."""
+
+    def __init__(self, visits: VisitRepository) -> None:
+        self.visits = visits
+
+    def open(self) -> None:
+        return None
+
+    def add_many(self, visits: Sequence[Visit]) -> None:
+        self.visits.add_many(visits)
+
+    def close(self) -> None:
+        return None
 
 
 class _State(enum.Enum):
@@ -77,7 +106,7 @@ class GroupCommitWriter:
 
     def __init__(
         self,
-        visits: VisitRepository,
+        visits: VisitBatches,
         *,
         max_batch: int = 1000,
         flush_after: float = 0.002,
@@ -101,6 +130,7 @@ class GroupCommitWriter:
         self._last_error: str | None = None
         self._committed = 0
         self._closing = False
+        self._closed = False
         self._idle = asyncio.Event()
 
     # -- requests' side ---------------------------------------------------------------------
@@ -127,6 +157,7 @@ class GroupCommitWriter:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        await self._loop.run_in_executor(self._thread, self._visits.open)
         self._idle.set()
 
     async def close(self) -> None:
@@ -142,6 +173,9 @@ class GroupCommitWriter:
         for timer in (self._flush_timer, self._expiry_timer):
             if timer is not None:
                 timer.cancel()
+        if self._loop is not None and not self._closed:
+            self._closed = True
+            await self._loop.run_in_executor(self._thread, self._visits.close)
         self._thread.shutdown(wait=True)
 
     def status(self) -> WriterStatus:
@@ -211,7 +245,7 @@ class GroupCommitWriter:
             outcomes = [error] * len(batch)
         retry: list[_Entry] = []
         for entry, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, StorageUnavailable):
+            if isinstance(outcome, StorageUnavailable) and not outcome.maybe_stored:
                 entry.state = _State.QUEUED  # nothing was stored: it may try again in time
                 retry.append(entry)
                 continue
@@ -277,7 +311,7 @@ class GroupCommitWriter:
             self._idle.set()
 
 
-def _write(visits: VisitRepository, batch: list[Visit]) -> list[BaseException | None]:
+def _write(visits: VisitBatches, batch: list[Visit]) -> list[BaseException | None]:
     """In the writer thread: store the batch; if the database refuses it, find the bad rows.
 
     Returns one outcome per visit: None when stored, else the error for that visit.

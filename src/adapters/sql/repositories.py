@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Engine, Row, delete, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sql import pending_locations, tables
+from adapters.sql.engine import make_engine
 from adapters.sql.errors import port_errors
 from adapters.sql.strings import StringIds
 from adapters.sql.tally_rebuild import rebuild_counts
@@ -154,6 +155,11 @@ class SqlSiteRepository:
             if before is not None and before != site.timezone:
                 rebuild_counts(connection, strings, site.id)
             connection.commit()
+
+
+def visits_at(database_url: str) -> SqlVisitRepository:
+    """Visits over an engine of their own: what a writer process stores its batches with."""
+    return SqlVisitRepository(make_engine(database_url))
 
 
 class SqlVisitRepository:

@@ -1,0 +1,90 @@
+"""``WriterProcess``: the group commit's batches stored by a child process, with the same
+contract as storing them in the server's own thread, and a child that dies handled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.ingest.writer_process import WriterProcess
+from adapters.sql.repositories import visits_at
+from support.dying_store import DIE_AFTER_COMMIT, broken_store, dying_visits_at
+from support.tracking_process import add_site, stored_urls
+from tracking_core.entities import Visit
+from tracking_core.errors import StorageUnavailable, VisitsRefused
+
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def visit(site: int, path: str) -> Visit:
+    return Visit(
+        site_id=site,
+        created_at=T0,
+        url=f"https://example.com/{path}",
+        event="pageview",
+        browser="Firefox",
+        visitor_id=7,
+    )
+
+
+@pytest.fixture
+def writer(database_url: str) -> Iterator[WriterProcess]:
+    process = WriterProcess(database_url, dying_visits_at)
+    process.open()
+    yield process
+    process.close()
+
+
+def test_batches_are_stored_by_the_child(writer: WriterProcess, database_url: str) -> None:
+    site = add_site(database_url)
+    writer.add_many([visit(site, "a"), visit(site, "b")])
+    writer.add_many([visit(site, "c")])
+    assert sorted(stored_urls(database_url)) == [f"https://example.com/{p}" for p in "abc"]
+    assert writer.pid is not None
+
+
+def test_a_refused_batch_raises_as_the_repository_does(
+    writer: WriterProcess, database_url: str
+) -> None:
+    site = add_site(database_url)
+    with pytest.raises(VisitsRefused) as refused:
+        writer.add_many([visit(site, "a"), visit(site + 1, "gone")])
+    assert refused.value.site_gone
+    writer.add_many([visit(site, "b")])
+    assert stored_urls(database_url) == ["https://example.com/b"]
+
+
+def test_a_child_dying_with_a_batch_in_hand_means_maybe_stored_and_is_replaced(
+    writer: WriterProcess, database_url: str
+) -> None:
+    site = add_site(database_url)
+    first = writer.pid
+    with pytest.raises(StorageUnavailable) as lost:
+        writer.add_many([visit(site, DIE_AFTER_COMMIT)])
+    assert lost.value.maybe_stored
+    writer.add_many([visit(site, "after")])
+    assert writer.pid not in (None, first)
+    # It had committed: a 503 for a stored visit, never a 204 for a lost one.
+    assert sorted(stored_urls(database_url)) == [
+        "https://example.com/after",
+        f"https://example.com/{DIE_AFTER_COMMIT}",
+    ]
+
+
+def test_close_stops_the_child(database_url: str) -> None:
+    writer = WriterProcess(database_url, visits_at)
+    writer.open()
+    process = writer._process
+    writer.close()
+    assert process is not None
+    assert not process.is_alive()
+    assert writer.pid is None
+
+
+def test_a_child_that_cannot_start_is_storage_unavailable(database_url: str) -> None:
+    writer = WriterProcess(database_url, broken_store)
+    with pytest.raises(StorageUnavailable, match="cannot start the visit writer: RuntimeError"):
+        writer.open()
+    assert writer.pid is None
