@@ -13,8 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 import attrs
-from sqlalchemy import Connection, Dialect, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Dialect, delete, text
 
 from adapters.sql import driver, tables
 from adapters.sql.bulk_insert import BulkInsert
@@ -161,7 +160,7 @@ def number(connection: Connection, started: list[BatchSession]) -> None:
     if connection.dialect.name == "postgresql":
         ids = connection.execute(_NEXT_IDS, {"n": len(started)}).scalars()
     else:
-        largest = connection.execute(select(func.max(tables.visit_sessions.c.id))).scalar()
+        ((largest,),) = driver.execute(connection, "SELECT max(id) FROM visit_sessions")
         ids = range((largest or 0) + 1, (largest or 0) + 1 + len(started))
     for session, new_id in zip(started, ids, strict=True):
         session.id = new_id
@@ -207,6 +206,13 @@ class SessionStore:
             driver.execute_many(connection, self._update_sql, rows)
 
 
+_REMEMBER_LATEST = (
+    "INSERT INTO visitor_days (site_id, visitor_id, day, session_id) {rows} "
+    "ON CONFLICT (site_id, visitor_id) DO UPDATE "
+    "SET day = excluded.day, session_id = excluded.session_id"
+)
+
+
 def remember_latest(connection: Connection, started: list[BatchSession]) -> None:
     """Each visitor's latest visit is the last one the batch started for them."""
     latest = {
@@ -214,20 +220,17 @@ def remember_latest(connection: Connection, started: list[BatchSession]) -> None
         for session in started
         if session.first is not None and session.first.visitor_id is not None
     }
-    rows = [
-        {"site_id": site, "visitor_id": visitor, "day": session.day, "session_id": session.id}
-        for (site, visitor), session in latest.items()
-    ]
+    rows = [(site, visitor, session.day, session.id) for (site, visitor), session in latest.items()]
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(tables.visitor_days)
-    statement = statement.on_conflict_do_update(
-        index_elements=["site_id", "visitor_id"],
-        set_={"day": statement.excluded.day, "session_id": statement.excluded.session_id},
-    )
-    for start in range(0, len(rows), _CHUNK):
-        connection.execute(statement, rows[start : start + _CHUNK])
+    # Fixed SQL on the driver's cursor: building the upsert through SQLAlchemy cost more
+    # than running it, once per batch.
+    if connection.dialect.name == "postgresql":
+        source, arrays = driver.unnest(rows, ("integer", "bigint", "integer", "bigint"))
+        statement = _REMEMBER_LATEST.format(rows=f"SELECT * FROM {source}")  # noqa: S608
+        driver.execute(connection, statement, arrays)
+    else:
+        driver.execute_many(connection, _REMEMBER_LATEST.format(rows="VALUES (?, ?, ?, ?)"), rows)
 
 
 def forget_visitors_before(connection: Connection, day: int) -> None:

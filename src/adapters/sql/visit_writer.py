@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, text
 
-from adapters.sql import tables
+from adapters.sql import driver, tables
 from adapters.sql.bulk_insert import BulkInsert
 from adapters.sql.errors import port_errors
 from adapters.sql.strings import Key, StringIds
@@ -156,17 +156,17 @@ def _sites(
     connection: Connection, site_ids: Sequence[int]
 ) -> tuple[dict[int, Any], dict[int, int | None]]:
     """Each site's time zone, and the last month its monthly counts exist for."""
-    sites = tables.sites
-    rows = connection.execute(
-        select(sites.c.id, sites.c.timezone, sites.c.counts_closed_through).where(
-            sites.c.id.in_(site_ids)
-        )
-    ).all()
-    zones = {row.id: zone(row.timezone) for row in rows}
+    marks = ", ".join([driver.mark(connection)] * len(site_ids))
+    rows = driver.execute(
+        connection,
+        f"SELECT id, timezone, counts_closed_through FROM sites WHERE id IN ({marks})",  # noqa: S608
+        list(site_ids),
+    )
+    zones = {site: zone(timezone) for site, timezone, _ in rows}
     missing = set(site_ids) - zones.keys()
     if missing:
         raise VisitsRefused(f"no such site: {min(missing)}", site_gone=True)
-    return zones, {row.id: row.counts_closed_through for row in rows}
+    return zones, {site: closed for site, _, closed in rows}
 
 
 def _texts(
@@ -224,13 +224,13 @@ def _taken(connection: Connection, keys: list[tuple[int, int]]) -> dict[tuple[in
     for site, at in keys:
         low, high = spans.get(site, (at, at))
         spans[site] = (min(low, at), max(high, at))
-    hits = tables.visits
+    mark = driver.mark(connection)
+    statement = (
+        f"SELECT at, max(seq) FROM visits WHERE site_id = {mark} "  # noqa: S608
+        f"AND at >= {mark} AND at <= {mark} GROUP BY at"
+    )
     found: dict[tuple[int, int], int] = {}
     for site, (low, high) in spans.items():
-        rows = connection.execute(
-            select(hits.c.at, func.max(hits.c.seq))
-            .where(hits.c.site_id == site, hits.c.at >= low, hits.c.at <= high)
-            .group_by(hits.c.at)
-        )
+        rows = driver.execute(connection, statement, (site, low, high))
         found.update({(site, at): seq for at, seq in rows})
     return found
