@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import attrs
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import OperationalError, StatementError
 
 from adapters.memory import InMemoryStore, InMemoryVisitRepository
 from adapters.sql import (
@@ -19,7 +19,7 @@ from adapters.sql import (
     make_engine,
 )
 from tracking_core.entities import Location, Site, User, Visit
-from tracking_core.errors import EmailTaken, VisitsRefused
+from tracking_core.errors import EmailTaken, StorageUnavailable, VisitsRefused
 from tracking_core.ports import SessionRepository, SiteRepository, UserRepository, VisitRepository
 from tracking_core.reports.agents import DeviceType
 from tracking_core.reports.sources import classify
@@ -390,3 +390,27 @@ def test_postgres_timestamps_read_back_in_utc_whatever_the_session_time_zone(
     assert stored is not None
     assert stored.created_at == T0
     assert stored.created_at.tzinfo == UTC
+
+
+def test_a_connection_lost_during_the_commit_means_maybe_stored(
+    users: UserRepository,
+    sites: SiteRepository,
+    visits: VisitRepository,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server committed, then the connection went before it said so: retrying the batch
+    would store it twice, so the error says it may be stored."""
+    site = add_site(sites, add_user(users))
+    commit = Connection.commit
+
+    def commit_then_lose_the_connection(self: Connection) -> None:
+        commit(self)
+        lost = OSError("server closed the connection unexpectedly")
+        raise OperationalError("COMMIT", None, lost, connection_invalidated=True)
+
+    monkeypatch.setattr(Connection, "commit", commit_then_lose_the_connection)
+    with pytest.raises(StorageUnavailable) as error:
+        visits.add_many([visit(site)])
+    monkeypatch.undo()
+    assert error.value.maybe_stored
+    assert visits.count_for_site(site.id) == 1

@@ -16,16 +16,16 @@ def port_errors() -> Iterator[None]:
     try:
         yield
     except (IntegrityError, DataError) as exc:
-        raise VisitsRefused(_first_line(exc), site_gone=_is_foreign_key_violation(exc)) from exc
+        raise VisitsRefused(first_line(exc), site_gone=_is_foreign_key_violation(exc)) from exc
     except OperationalError as exc:
-        raise StorageUnavailable(f"the database is unavailable: {_first_line(exc)}") from exc
+        raise StorageUnavailable(f"the database is unavailable: {first_line(exc)}") from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:
-            raise StorageUnavailable(f"lost the database: {_first_line(exc)}") from exc
+            raise StorageUnavailable(f"lost the database: {first_line(exc)}") from exc
         raise
 
 
-def _first_line(exc: DBAPIError) -> str:
+def first_line(exc: DBAPIError) -> str:
     return str(exc.orig).strip().split("\n")[0][:200]
 
 

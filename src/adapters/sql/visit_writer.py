@@ -20,10 +20,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from adapters.sql import driver, tables
 from adapters.sql.bulk_insert import BulkInsert
-from adapters.sql.errors import port_errors
+from adapters.sql.errors import first_line, port_errors
 from adapters.sql.strings import Key, StringIds
 from adapters.sql.tallies import TallyBatch, close_months, month_number
 from adapters.sql.visit_sessions import (
@@ -37,7 +38,7 @@ from adapters.sql.visit_sessions import (
     texts_of,
 )
 from tracking_core.entities import Visit
-from tracking_core.errors import VisitsRefused
+from tracking_core.errors import StorageUnavailable, VisitsRefused
 from tracking_core.reports.local_time import zone
 from tracking_core.reports.open_sessions import OpenSession, add_hit, start_session
 from tracking_core.reports.pages import page_path
@@ -63,10 +64,19 @@ class VisitWriter:
         self._sessions = SessionStore(engine.dialect)
 
     def write(self, visits: Sequence[Visit]) -> None:
-        """All of ``visits`` or none; raises ``VisitsRefused`` or ``StorageUnavailable``."""
+        """All of ``visits`` or none; raises ``VisitsRefused`` or ``StorageUnavailable``
+        (with ``maybe_stored`` when the connection was lost during the commit itself)."""
         with self.strings.transaction(), port_errors(), self.engine.connect() as connection:
             self.write_in(connection, visits)
-            connection.commit()
+            try:
+                connection.commit()
+            except DBAPIError as error:
+                # The server may have committed before the connection went: writing the
+                # batch again could store it twice.
+                if error.connection_invalidated:
+                    message = f"lost the database during the commit: {first_line(error)}"
+                    raise StorageUnavailable(message, maybe_stored=True) from error
+                raise
 
     def write_in(self, connection: Connection, batch: Sequence[Visit]) -> None:
         """Store ``batch`` in ``connection``'s transaction, which the caller commits inside
