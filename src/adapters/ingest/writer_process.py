@@ -28,7 +28,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Protocol
 
 from adapters.ingest.visit_codec import decode, encode
 from tracking_core.entities import Visit
@@ -44,8 +44,15 @@ STOP_TIMEOUT = 10.0
 _READY, _STORED, _UNAVAILABLE = "ready", "stored", "unavailable"
 _REFUSED, _FAILED = "refused", "failed"
 
+
+class BatchStore(Protocol):
+    """What the child stores each batch with: ``VisitRepository.add_many``, and its errors."""
+
+    def add_many(self, visits: Sequence[Visit]) -> None: ...
+
+
 #: Builds, in the child, what stores a batch; it must be importable by name (``spawn``).
-StoreFactory = Callable[[str], Any]
+StoreFactory = Callable[[str], BatchStore]
 
 
 class WriterProcess:
