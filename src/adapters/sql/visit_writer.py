@@ -14,6 +14,7 @@ open visits and its writes must not interleave with another's: see ``lock_sites`
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -37,6 +38,7 @@ from adapters.sql.visit_sessions import (
     seconds,
     texts_of,
 )
+from adapters.sql.writer_turns import turns_for
 from tracking_core.entities import Visit
 from tracking_core.errors import StorageUnavailable, VisitsRefused
 from tracking_core.reports.local_time import zone
@@ -48,6 +50,8 @@ from tracking_core.use_cases.visits import PAGE_VIEW
 #: Keys of PostgreSQL advisory locks are pairs: this one, and the site's id.
 _LOCK_NAMESPACE = 0x7472
 _EPOCH_DAY = date(1970, 1, 1)
+#: Seconds a SQLite batch waits for its turn: as long as the busy timeout (``engine``).
+TURN_TIMEOUT = 5.0
 HIT_COLUMNS = ("site_id", "at", "seq", "session_id", "url_id", "page_id", "event_id", "props_id")
 
 
@@ -62,11 +66,13 @@ class VisitWriter:
         self.strings = StringIds()
         self._hits = BulkInsert(engine.dialect, tables.visits, HIT_COLUMNS)
         self._sessions = SessionStore(engine.dialect)
+        self._turns = turns_for(engine.url, timeout=TURN_TIMEOUT)
 
     def write(self, visits: Sequence[Visit]) -> None:
         """All of ``visits`` or none; raises ``VisitsRefused`` or ``StorageUnavailable``
         (with ``maybe_stored`` when the connection was lost during the commit itself)."""
-        with self.strings.transaction(), port_errors(), self.engine.connect() as connection:
+        turn = self._turns.turn() if self._turns is not None else contextlib.nullcontext()
+        with turn, self.strings.transaction(), port_errors(), self.engine.connect() as connection:
             self.write_in(connection, visits)
             try:
                 connection.commit()
