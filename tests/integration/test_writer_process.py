@@ -3,19 +3,53 @@ contract as storing them in the server's own thread, and a child that dies handl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import os
+import signal
+from collections.abc import Coroutine, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 
 from adapters.ingest.writer_process import WriterProcess
 from adapters.sql.repositories import visits_at
 from support.dying_store import DIE_AFTER_COMMIT, broken_store, dying_visits_at
+from support.polling import eventually
 from support.tracking_process import add_site, stored_urls
 from tracking_core.entities import Visit
 from tracking_core.errors import StorageUnavailable, VisitsRefused
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+Result = TypeVar("Result")
+
+
+class Driven:
+    """A ``WriterProcess`` driven from a test on an event loop of its own, as the group
+    commit drives it on the server's."""
+
+    def __init__(self, writer: WriterProcess) -> None:
+        self.writer = writer
+        self.loop = asyncio.new_event_loop()
+
+    def run(self, work: Coroutine[Any, Any, Result]) -> Result:
+        return self.loop.run_until_complete(work)
+
+    def open(self) -> None:
+        self.run(self.writer.open())
+
+    def add_many(self, visits: Sequence[Visit]) -> None:
+        self.run(self.writer.add_many(visits))
+
+    def close(self) -> None:
+        try:
+            self.run(self.writer.close())
+        finally:
+            self.loop.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.writer.pid
 
 
 def visit(site: int, path: str) -> Visit:
@@ -30,14 +64,14 @@ def visit(site: int, path: str) -> Visit:
 
 
 @pytest.fixture
-def writer(database_url: str) -> Iterator[WriterProcess]:
-    process = WriterProcess(database_url, dying_visits_at)
+def writer(database_url: str) -> Iterator[Driven]:
+    process = Driven(WriterProcess(database_url, dying_visits_at))
     process.open()
     yield process
     process.close()
 
 
-def test_batches_are_stored_by_the_child(writer: WriterProcess, database_url: str) -> None:
+def test_batches_are_stored_by_the_child(writer: Driven, database_url: str) -> None:
     site = add_site(database_url)
     writer.add_many([visit(site, "a"), visit(site, "b")])
     writer.add_many([visit(site, "c")])
@@ -45,9 +79,7 @@ def test_batches_are_stored_by_the_child(writer: WriterProcess, database_url: st
     assert writer.pid is not None
 
 
-def test_a_refused_batch_raises_as_the_repository_does(
-    writer: WriterProcess, database_url: str
-) -> None:
+def test_a_refused_batch_raises_as_the_repository_does(writer: Driven, database_url: str) -> None:
     site = add_site(database_url)
     with pytest.raises(VisitsRefused) as refused:
         writer.add_many([visit(site, "a"), visit(site + 1, "gone")])
@@ -57,7 +89,7 @@ def test_a_refused_batch_raises_as_the_repository_does(
 
 
 def test_a_child_dying_with_a_batch_in_hand_means_maybe_stored_and_is_replaced(
-    writer: WriterProcess, database_url: str
+    writer: Driven, database_url: str
 ) -> None:
     site = add_site(database_url)
     first = writer.pid
@@ -73,18 +105,45 @@ def test_a_child_dying_with_a_batch_in_hand_means_maybe_stored_and_is_replaced(
     ]
 
 
+def test_a_child_killed_between_batches_is_replaced_and_the_next_batch_stored(
+    writer: Driven, database_url: str
+) -> None:
+    site = add_site(database_url)
+    writer.add_many([visit(site, "before")])
+    first = writer.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    eventually(lambda: not _running(first))
+    writer.add_many([visit(site, "after")])
+    assert writer.pid not in (None, first)
+    assert sorted(stored_urls(database_url)) == [
+        "https://example.com/after",
+        "https://example.com/before",
+    ]
+
+
 def test_close_stops_the_child(database_url: str) -> None:
-    writer = WriterProcess(database_url, visits_at)
+    writer = Driven(WriterProcess(database_url, visits_at))
     writer.open()
-    process = writer._process
+    pid = writer.pid
     writer.close()
-    assert process is not None
-    assert not process.is_alive()
+    assert pid is not None
+    assert not _running(pid)
     assert writer.pid is None
 
 
 def test_a_child_that_cannot_start_is_storage_unavailable(database_url: str) -> None:
-    writer = WriterProcess(database_url, broken_store)
+    writer = Driven(WriterProcess(database_url, broken_store))
     with pytest.raises(StorageUnavailable, match="cannot start the visit writer: RuntimeError"):
         writer.open()
     assert writer.pid is None
+    writer.close()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a reaped child's entry is gone from /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -3,14 +3,14 @@
 ``await writer.submit(visit)`` returns once the transaction holding the visit has committed, or
 raises: ``StorageUnavailable`` (queue full, or no commit within the bounded wait: the visit is
 then never stored), ``VisitsRefused`` (the database refused this very visit). Batches are
-formed on the event loop and written, one at a time, by a single thread through a
-``VisitBatches`` (the ``VisitRepository`` port itself, or a ``WriterProcess`` that hands the
-batches to a child process), so it works the same over SQL and in memory.
+formed on the event loop and written, one at a time, through a ``VisitBatches``: a
+``WriterProcess`` that hands them to a child process, or ``InThread``, the ``VisitRepository``
+port itself in a thread, so it works the same over SQL and in memory.
 
 Why the event loop owns the queue: every decision about an entry (take it into a batch, give
 up on it after the wait, drop it when its request was cancelled) happens on one thread, so an
 entry answered 503 can never be written later, and an entry being written is never given up
-on: its request waits for the outcome. The thread only ever sees a finished list of visits.
+on: its request waits for the outcome. The store only ever sees a finished list of visits.
 Two traps this avoids by design: a batch is capped (a writer starved of the GIL cannot let
 batches grow without bound), and a write in progress is never cancelled (shutdown waits).
 """
@@ -40,30 +40,33 @@ MAX_BACKOFF = 1.0
 
 
 class VisitBatches(Protocol):
-    """What stores the batches: ``add_many`` as the ``VisitRepository`` port has it, and a
-    lifecycle, all called from the writer's one thread."""
+    """What stores the batches: ``add_many`` as the ``VisitRepository`` port has it, awaited
+    on the event loop, one batch at a time; and a lifecycle."""
 
-    def open(self) -> None: ...
+    async def open(self) -> None: ...
 
-    def add_many(self, visits: Sequence[Visit]) -> None: ...
+    async def add_many(self, visits: Sequence[Visit]) -> None: ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 class InThread:
-    """Batches stored by the repository itself, in the writer's thread."""
+    """Batches stored by the repository itself, in a thread of their own."""
 
     def __init__(self, visits: VisitRepository) -> None:
         self.visits = visits
+        # One thread: batches are written in order, never two at once (SQLite has one writer).
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="visit-writer")
 
-    def open(self) -> None:
+    async def open(self) -> None:
         return None
 
-    def add_many(self, visits: Sequence[Visit]) -> None:
-        self.visits.add_many(visits)
+    async def add_many(self, visits: Sequence[Visit]) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._thread, self.visits.add_many, visits)
 
-    def close(self) -> None:
-        return None
+    async def close(self) -> None:
+        self._thread.shutdown(wait=True)
 
 
 class _State(enum.Enum):
@@ -119,10 +122,9 @@ class GroupCommitWriter:
         self._max_queue = max_queue
         self._commit_timeout = commit_timeout
         self._queue: collections.deque[_Entry] = collections.deque()
-        # One thread: batches are written in order, never two at once (SQLite has one writer).
-        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="visit-writer")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writing: list[_Entry] = []
+        self._write_task: asyncio.Task[list[BaseException | None]] | None = None
         self._flush_timer: asyncio.TimerHandle | None = None
         self._expiry_timer: asyncio.TimerHandle | None = None
         self._retry_at = 0.0
@@ -157,7 +159,7 @@ class GroupCommitWriter:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        await self._loop.run_in_executor(self._thread, self._visits.open)
+        await self._visits.open()
         self._idle.set()
 
     async def close(self) -> None:
@@ -175,8 +177,7 @@ class GroupCommitWriter:
                 timer.cancel()
         if self._loop is not None and not self._closed:
             self._closed = True
-            await self._loop.run_in_executor(self._thread, self._visits.close)
-        self._thread.shutdown(wait=True)
+            await self._visits.close()
 
     def status(self) -> WriterStatus:
         return WriterStatus(
@@ -231,13 +232,14 @@ class GroupCommitWriter:
             self._wake_closer()
             return
         self._writing = batch
-        done = self._running_loop().run_in_executor(
-            self._thread, _write, self._visits, [entry.visit for entry in batch]
+        task = self._running_loop().create_task(
+            _write(self._visits, [entry.visit for entry in batch])
         )
-        done.add_done_callback(self._on_written)
+        task.add_done_callback(self._on_written)
+        self._write_task = task  # the loop keeps only a weak reference to a task
 
     def _on_written(self, done: asyncio.Future[list[BaseException | None]]) -> None:
-        batch, self._writing = self._writing, []
+        batch, self._writing, self._write_task = self._writing, [], None
         try:
             outcomes = done.result()
         except BaseException as error:  # a bug in an adapter: every request learns of it
@@ -311,13 +313,13 @@ class GroupCommitWriter:
             self._idle.set()
 
 
-def _write(visits: VisitBatches, batch: list[Visit]) -> list[BaseException | None]:
-    """In the writer thread: store the batch; if the database refuses it, find the bad rows.
+async def _write(visits: VisitBatches, batch: list[Visit]) -> list[BaseException | None]:
+    """Store the batch; if the database refuses it, find the bad rows.
 
     Returns one outcome per visit: None when stored, else the error for that visit.
     """
     try:
-        visits.add_many(batch)
+        await visits.add_many(batch)
     except StorageUnavailable as error:
         return [error] * len(batch)
     except VisitsRefused as error:
@@ -325,5 +327,5 @@ def _write(visits: VisitBatches, batch: list[Visit]) -> list[BaseException | Non
             return [error]
         # Halve until the refused rows are alone; every good half commits on its own.
         middle = len(batch) // 2
-        return _write(visits, batch[:middle]) + _write(visits, batch[middle:])
+        return await _write(visits, batch[:middle]) + await _write(visits, batch[middle:])
     return [None] * len(batch)

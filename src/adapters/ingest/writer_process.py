@@ -3,8 +3,8 @@
 Storing a batch is mostly Python (sessions, counts, texts: tens of µs a visit). In the serving
 process's writer thread it competed for the GIL with the event loop that parses and answers
 the requests; in a child process it runs beside it, on the other core. The serving process
-only encodes each visit as a tuple (``visit_codec``, about 2 µs) and waits for the answer
-without holding the GIL.
+only encodes each visit as a tuple (``visit_codec``, about 2 µs), writes the batch to the
+child's socket, and learns of the answer on its event loop.
 
 The contract is the in-thread writer's: ``add_many`` returns once the batch is committed, or
 raises ``VisitsRefused`` / ``StorageUnavailable`` when nothing was stored. When the child
@@ -19,13 +19,15 @@ never outlives a server killed with SIGKILL by more than the batch in hand.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import pickle
 import signal
-import threading
+import socket
+import struct
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
@@ -43,6 +45,9 @@ STOP_TIMEOUT = 10.0
 # The child's replies: a tuple whose first item is one of these.
 _READY, _STORED, _UNAVAILABLE = "ready", "stored", "unavailable"
 _REFUSED, _FAILED = "refused", "failed"
+# ``multiprocessing.connection``'s framing, which the child reads and writes: a signed 32-bit
+# length, or -1 and an unsigned 64-bit one.
+_LENGTH, _LONG_LENGTH, _LONG = struct.Struct("!i"), struct.Struct("!Q"), 0x7FFFFFFF
 
 
 class BatchStore(Protocol):
@@ -55,10 +60,40 @@ class BatchStore(Protocol):
 StoreFactory = Callable[[str], BatchStore]
 
 
+class _Child:
+    """A running child and the event loop's stream to it."""
+
+    def __init__(
+        self, process: BaseProcess, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.process, self.reader, self.writer = process, reader, writer
+
+    async def send(self, payload: bytes) -> None:
+        size = len(payload)
+        head = _LENGTH.pack(size) if size <= _LONG else _LENGTH.pack(-1) + _LONG_LENGTH.pack(size)
+        self.writer.write(head + payload)
+        await self.writer.drain()
+
+    async def receive(self) -> Any:
+        (size,) = _LENGTH.unpack(await self.reader.readexactly(_LENGTH.size))
+        if size == -1:
+            (size,) = _LONG_LENGTH.unpack(await self.reader.readexactly(_LONG_LENGTH.size))
+        return pickle.loads(await self.reader.readexactly(size))  # noqa: S301 - our own child
+
+    def discard(self) -> None:
+        self.writer.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
 class WriterProcess:
     """``add_many`` through a child process running ``store_factory(database_url).add_many``.
 
-    One batch at a time: the group commit's writer thread is its only caller.
+    It runs on the event loop: the batch goes out and its answer comes back on a socket the
+    loop watches, so no thread of the serving process waits for it (a thread would have to
+    win the GIL back from the busy loop, twice a batch). One batch at a time: the group
+    commit is its only caller.
     """
 
     def __init__(self, database_url: str, store_factory: StoreFactory) -> None:
@@ -66,98 +101,89 @@ class WriterProcess:
         self._store_factory = store_factory
         # ``spawn``: forking a process that runs an event loop and threads is unsafe.
         self._context = multiprocessing.get_context("spawn")
-        self._process: BaseProcess | None = None
-        self._pipe: multiprocessing.connection.Connection | None = None
-        self._lock = threading.Lock()
+        self._child: _Child | None = None
 
     @property
     def pid(self) -> int | None:
         """The child's process id while it runs (for tests and the health endpoint)."""
-        process = self._process
-        return process.pid if process is not None and process.is_alive() else None
+        child = self._child
+        return child.process.pid if child is not None and child.process.is_alive() else None
 
-    def open(self) -> None:
+    async def open(self) -> None:
         """Start the child now rather than on the first batch; raises ``StorageUnavailable``
         when it cannot start."""
-        with self._lock:
-            self._started()
+        await self._started()
 
-    def add_many(self, visits: Sequence[Visit]) -> None:
+    async def add_many(self, visits: Sequence[Visit]) -> None:
         if not visits:
             return
         payload = pickle.dumps([encode(visit) for visit in visits], protocol=5)
-        with self._lock:
-            pipe = self._started()
-            try:
-                pipe.send_bytes(payload)
-            except OSError as error:
-                # It died between batches: nothing of this one was sent, so try a new child.
-                self._discard()
-                log.warning("the visit writer process had stopped (%s); starting another", error)
-                pipe = self._started()
-                pipe.send_bytes(payload)
-            try:
-                reply = pickle.loads(pipe.recv_bytes())  # noqa: S301 - our own child's reply
-            except (EOFError, OSError) as error:
-                self._discard()
-                log.error("the visit writer process died while storing %d visits", len(visits))
-                raise StorageUnavailable(
-                    f"the visit writer stopped while storing: {error or 'no answer'}",
-                    maybe_stored=True,
-                ) from error
+        child = await self._started()
+        try:
+            await child.send(payload)
+        except OSError as error:
+            # It died between batches: nothing of this one was sent, so try a new child.
+            self._discard()
+            log.warning("the visit writer process had stopped (%s); starting another", error)
+            child = await self._started()
+            await child.send(payload)
+        try:
+            reply = await child.receive()
+        except (asyncio.IncompleteReadError, OSError) as error:
+            self._discard()
+            log.error("the visit writer process died while storing %d visits", len(visits))
+            raise StorageUnavailable(
+                f"the visit writer stopped while storing: {error or 'no answer'}",
+                maybe_stored=True,
+            ) from error
         _raise_for(reply)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Let the child finish and exit (the group commit has written everything by now)."""
-        with self._lock:
-            process, pipe = self._process, self._pipe
-            self._process = self._pipe = None
-            if process is None or pipe is None:
-                return
-            with contextlib.suppress(OSError):  # already gone
-                pipe.send_bytes(b"")
-            process.join(STOP_TIMEOUT)
-            if process.is_alive():
-                log.error("the visit writer process did not stop in time; killing it")
-                process.kill()
-                process.join()
-            pipe.close()
+        child, self._child = self._child, None
+        if child is None:
+            return
+        with contextlib.suppress(OSError):  # already gone
+            await child.send(b"")
+        await asyncio.get_running_loop().run_in_executor(None, child.process.join, STOP_TIMEOUT)
+        if child.process.is_alive():
+            log.error("the visit writer process did not stop in time; killing it")
+        child.discard()
 
-    def _started(self) -> multiprocessing.connection.Connection:
-        if self._pipe is not None and self._process is not None and self._process.is_alive():
-            return self._pipe
+    async def _started(self) -> _Child:
+        child = self._child
+        if child is not None and child.process.is_alive():
+            return child
         self._discard()
-        ours, theirs = self._context.Pipe(duplex=True)
+        ours, theirs = socket.socketpair()
+        theirs_connection = multiprocessing.connection.Connection(theirs.detach())
         process = self._context.Process(
             target=serve,
-            args=(self._database_url, self._store_factory, theirs),
+            args=(self._database_url, self._store_factory, theirs_connection),
             name="tracking-visit-writer",
             daemon=True,
         )
-        process.start()
-        theirs.close()
         try:
-            ready = ours.poll(START_TIMEOUT) and pickle.loads(ours.recv_bytes())  # noqa: S301
-        except (EOFError, OSError):
-            ready = False
+            process.start()
+        finally:
+            theirs_connection.close()
+        reader, writer = await asyncio.open_unix_connection(sock=ours)
+        child = _Child(process, reader, writer)
+        try:
+            ready = await asyncio.wait_for(child.receive(), START_TIMEOUT)
+        except (asyncio.IncompleteReadError, OSError, TimeoutError):
+            ready = None
         if not ready or ready[0] != _READY:
-            process.kill()
-            process.join()
-            ours.close()
+            child.discard()
             detail = ready[1] if ready else "it did not start"
             raise StorageUnavailable(f"cannot start the visit writer: {detail}")
-        self._process, self._pipe = process, ours
-        return ours
+        self._child = child
+        return child
 
     def _discard(self) -> None:
-        process, pipe = self._process, self._pipe
-        self._process = self._pipe = None
-        if pipe is not None:
-            pipe.close()
-        if process is not None:
-            if process.is_alive():
-                process.kill()
-            process.join()
+        child, self._child = self._child, None
+        if child is not None:
+            child.discard()
 
 
 def _raise_for(reply: tuple[Any, ...]) -> None:

@@ -25,19 +25,21 @@ SQLITE_PRAGMAS = (
 )
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
 
     SQLite gets its folder created and, on every connection, enforced foreign keys (so deletes
     cascade), write-ahead logging (readers do not block the writer) and a busy timeout.
+    ``pre_ping`` tests each connection as it leaves the pool: one more round trip per
+    transaction, which a caller that retries a transaction on a lost connection can spare.
     """
     parsed = _with_psycopg(make_url(url))
     if parsed.get_backend_name() != "sqlite":
         return create_engine(
-            parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+            parsed, pool_pre_ping=pre_ping, connect_args={"connect_timeout": CONNECT_TIMEOUT}
         )
     _create_parent_folder(parsed)
-    engine = create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_pre_ping=pre_ping)
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 

@@ -158,8 +158,12 @@ class SqlSiteRepository:
 
 
 def visits_at(database_url: str) -> SqlVisitRepository:
-    """Visits over an engine of their own: what a writer process stores its batches with."""
-    return SqlVisitRepository(make_engine(database_url))
+    """Visits over an engine of their own: what a writer process stores its batches with.
+
+    Its connections are not pinged before each batch: a batch that finds its connection
+    lost has stored nothing, and the group commit writes it again on a new one.
+    """
+    return SqlVisitRepository(make_engine(database_url, pre_ping=False))
 
 
 class SqlVisitRepository:
