@@ -227,3 +227,65 @@ def test_a_new_time_zone_recounts_the_days_and_the_reports_follow(engine: Engine
     expected = InMemoryReportSource(store).report(attrs.evolve(query, site_id=memory_site.id))
     assert report == _same_site(expected, sql_site.id)
     assert report.headline.page_views == 2
+
+
+def _recount(engine: Engine, site_id: int) -> set[tuple[object, ...]]:
+    with engine.connect() as connection:
+        strings = StringIds()
+        with strings.transaction():
+            rebuild_counts(connection, strings, site_id)
+            connection.commit()
+    return counts_of(engine, site_id)
+
+
+def test_a_writer_that_outlives_a_new_time_zone_counts_as_a_recount_does(engine: Engine) -> None:
+    """Days move with the time zone: a writer that remembered anything of the site's days
+    (a cache of who was counted when) would count from stale days (a visitor met on the 31st
+    in UTC is met on the 1st in Kolkata). A guard for such caches: a tried one failed it."""
+    site, _, _ = _sites(engine, "UTC")
+    visits = SqlVisitRepository(engine)  # one writer throughout, as in a writer process
+
+    def hit(at: datetime) -> Visit:
+        url = "https://shop.example/"
+        return Visit(
+            site_id=site.id, created_at=at, url=url, event="pageview", browser="Firefox",
+            visitor_id=7,
+        )  # fmt: skip
+
+    visits.add_many([hit(datetime(2026, 1, 31, 23, 30, tzinfo=UTC))])  # Kolkata: Feb 1st
+    SqlSiteRepository(engine).update_settings(attrs.evolve(site, timezone="Asia/Kolkata"))
+    visits.add_many([hit(datetime(2026, 1, 31, 12, 0, tzinfo=UTC))])  # Kolkata: Jan 31st
+    kept = counts_of(engine, site.id)
+    assert _recount(engine, site.id) == kept
+
+
+def test_a_writer_that_outlives_a_site_stores_the_next_site_given_its_id(engine: Engine) -> None:
+    """SQLite gives a new row the largest id plus one, so a deleted site's id comes back:
+    anything a writer remembered of the old site must not serve the new one."""
+    users = SqlUserRepository(engine)
+    visits = SqlVisitRepository(engine)
+
+    def site_and_visit(created: datetime) -> tuple[int, int, Visit]:
+        owner = users.add(
+            email=f"{uuid.uuid4().hex}@example.com", name="A", password_hash="h", created_at=T0
+        )
+        site = SqlSiteRepository(engine).add(
+            owner_id=owner.id, base_url="https://shop.example", created_at=created
+        )
+        visit = Visit(
+            site_id=site.id, created_at=datetime(2026, 1, 5, 12, tzinfo=UTC),
+            url="https://shop.example/pricing", event="pageview", browser="Firefox", visitor_id=7,
+        )  # fmt: skip
+        return owner.id, site.id, visit
+
+    # Sites are told apart by their creation (to the microsecond) when their ids are equal.
+    first_owner, _, first_visit = site_and_visit(T0)
+    visits.add_many([first_visit])
+    users.delete(first_owner)
+    _, second_site, second_visit = site_and_visit(T0 + timedelta(seconds=1))
+    visits.add_many([second_visit])  # on SQLite, second_site == first_site
+
+    assert visits.count_for_site(second_site) == 1
+    kept = counts_of(engine, second_site)
+    assert any(row[0] == "daily_counts" for row in kept)
+    assert _recount(engine, second_site) == kept
