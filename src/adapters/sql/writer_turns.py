@@ -35,7 +35,7 @@ def turns_for(url: URL, *, timeout: float) -> WriterTurns | None:
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
-    if database.startswith("file:"):
+    if database.startswith("file:"):  # a URI names an in-memory or shared-cache database too
         return None
     return WriterTurns(Path(f"{database}-writer.lock"), timeout=timeout)
 
