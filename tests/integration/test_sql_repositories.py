@@ -301,6 +301,23 @@ def test_visits_from_the_same_instant_list_as_the_in_memory_fake_does(
         assert visits.list_for_site(site.id, offset=offset, limit=2) == expected
 
 
+def test_a_batch_over_more_seconds_than_one_lookup_takes_numbers_every_arrival_after_the_last(
+    users: UserRepository, sites: SiteRepository, visits: VisitRepository
+) -> None:
+    """The writer looks up the arrival numbers already taken a few hundred seconds at a time:
+    a batch spanning more seconds, all of them already holding hits, stores every hit."""
+    site = add_site(sites, add_user(users))
+    seconds = [VISIT_T0 + timedelta(seconds=n) for n in range(1_100)]
+    visits.add_many([visit(site, at=at, url="https://a.example/first") for at in seconds])
+    visits.add_many([visit(site, at=at, url="https://a.example/second") for at in seconds])
+
+    listed = visits.list_for_site(site.id, offset=0, limit=4)
+
+    assert visits.count_for_site(site.id) == 2_200
+    # Ties go to the later arrival, as everywhere.
+    assert [v.url for v in listed] == ["https://a.example/second", "https://a.example/first"] * 2
+
+
 def test_counting_visits_counts_only_that_sites_visits(
     users: UserRepository, sites: SiteRepository, visits: VisitRepository
 ) -> None:
