@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,10 @@ def create_app(settings: Settings, services: Services) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await beacon_machinery.start()
         await forgetting.start()
+        # What is loaded by now (user agent rules, SQL metadata, templates) lives as long as
+        # the process: the garbage collector's full passes need not walk it again. They
+        # took 60-80 ms each under load, a pause every request in flight waited out (p99).
+        gc.freeze()
         try:
             yield
         finally:

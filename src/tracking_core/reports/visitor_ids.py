@@ -13,8 +13,10 @@ an id with probability about n^2 / 2^65: one in 37 million at a million visitors
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+import struct
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -24,6 +26,7 @@ from tracking_core.ports import Clock, IPAddress, SaltStore
 
 SALT_BYTES = 32
 SALT_LIFETIME = timedelta(hours=48)
+_LENGTH = struct.Struct(">I")
 _PERSON = b"tracking-visitor"  # BLAKE2b personalisation: these hashes are for nothing else
 
 
@@ -33,23 +36,35 @@ def visitor_id(salt: bytes, site_id: int, ip: IPAddress | str, user_agent: str) 
     Each field is length-prefixed, so no two different inputs are encoded alike ("1", "23"
     versus "12", "3"). Addresses are compared in their canonical form.
     """
-    message = b"".join(_field(value) for value in (str(site_id), _canonical(ip), user_agent))
+    site = str(site_id).encode()
+    address = _canonical(ip).encode("utf-8", "surrogatepass")
+    agent = user_agent.encode("utf-8", "surrogatepass")
+    message = b"".join(
+        (
+            _LENGTH.pack(len(site)),
+            site,
+            _LENGTH.pack(len(address)),
+            address,
+            _LENGTH.pack(len(agent)),
+            agent,
+        )
+    )
     digest = hashlib.blake2b(message, digest_size=8, key=salt, person=_PERSON).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _field(value: str) -> bytes:
-    data = value.encode("utf-8", "surrogatepass")
-    return len(data).to_bytes(4, "big") + data
-
-
 def _canonical(ip: IPAddress | str) -> str:
     if isinstance(ip, IPv4Address | IPv6Address):  # already canonical: the beacon's case
-        return str(ip)
+        return _address_text(ip)
     try:
-        return str(ip_address(ip))
+        return _address_text(ip_address(ip))
     except ValueError:  # unknown or unparsable: hashed as given
         return str(ip)
+
+
+#: Every beacon hashes its client's address: the same few thousand come back again and again,
+#: and writing one out is the costly part of the hash (``ipaddress`` does it in Python).
+_address_text = functools.lru_cache(maxsize=4096)(str)
 
 
 def daily_salt(
