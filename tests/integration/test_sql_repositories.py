@@ -164,6 +164,22 @@ def test_deleting_a_user_removes_their_sites_visits_and_sessions_only(
     assert sessions.user_id_for("bob-token") == bob.id
 
 
+def test_the_ids_of_deleted_users_and_sites_are_never_given_again(
+    users: UserRepository, sites: SiteRepository
+) -> None:
+    """A deleted site's pages may still send beacons to its id: a new site given that id
+    would receive, and show its owner, another person's visitors."""
+    owner = add_user(users)
+    site = add_site(sites, owner)
+    users.delete(owner.id)
+
+    newcomer = add_user(users, "grace@example.com")
+    new_site = add_site(sites, newcomer)
+
+    assert newcomer.id != owner.id
+    assert new_site.id != site.id
+
+
 def test_a_session_token_hash_leads_to_its_user(
     users: UserRepository, sessions: SessionRepository
 ) -> None:

@@ -80,6 +80,8 @@ users = Table(
     Column("name", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # SQLite would otherwise give a deleted row's id again (see migration 0010).
+    sqlite_autoincrement=True,
 )
 
 sessions = Table(
@@ -115,6 +117,8 @@ sites = Table(
     #: The last month (months since January 1970) whose monthly counts exist: the months
     #: after it are read from their daily counts (``tallies.close_months``).
     Column("counts_closed_through", Integer, nullable=True),
+    # A deleted site's pages may still send beacons to its id (see migration 0010).
+    sqlite_autoincrement=True,
 )
 
 #: Every text a site's visits repeat (URLs, pages, event names, sources, browsers, places,
