@@ -259,9 +259,9 @@ def test_a_writer_that_outlives_a_new_time_zone_counts_as_a_recount_does(engine:
     assert _recount(engine, site.id) == kept
 
 
-def test_a_writer_that_outlives_a_site_stores_the_next_site_given_its_id(engine: Engine) -> None:
-    """SQLite gives a new row the largest id plus one, so a deleted site's id comes back:
-    anything a writer remembered of the old site must not serve the new one."""
+def test_a_writer_that_outlives_a_deleted_site_counts_the_next_site_right(engine: Engine) -> None:
+    """Before migration 0010, SQLite gave a deleted site's id to the next site: anything a
+    writer remembered of the old site must not serve the new one, whatever its id."""
     users = SqlUserRepository(engine)
     visits = SqlVisitRepository(engine)
 
@@ -283,7 +283,7 @@ def test_a_writer_that_outlives_a_site_stores_the_next_site_given_its_id(engine:
     visits.add_many([first_visit])
     users.delete(first_owner)
     _, second_site, second_visit = site_and_visit(T0 + timedelta(seconds=1))
-    visits.add_many([second_visit])  # on SQLite, second_site == first_site
+    visits.add_many([second_visit])
 
     assert visits.count_for_site(second_site) == 1
     kept = counts_of(engine, second_site)
