@@ -1,13 +1,13 @@
 """``python -m bench``: the beacon's throughput and latency against a bare Starlette app.
 
-In one run: a bare Starlette app answering 204 (uvicorn, uvloop + httptools, no access log)
-and the product (fresh SQLite database; and a fresh PostgreSQL one when
-``TRACKING_TEST_POSTGRES_URL`` is set), each with 1 and 2 workers, under the same load from
-the same generator on loopback. Prints req/s (median of 3 runs), p50/p99, the ratio to the
-bare app on the same worker count, p99 at half the peak rate, the workers' RSS under load, and
-204s against rows stored. Then the product with its geodata service answering at once vs in
-10 s. ``BENCH_QUICK=1`` runs each measurement once, shorter. Benchmarks are not tests: this
-prints figures and asserts nothing about time.
+In one run: a bare Starlette app answering 204 (uvicorn, uvloop + httptools, no access log) and
+the product (fresh SQLite database; and a fresh PostgreSQL one when
+``TRACKING_TEST_POSTGRES_URL`` is set), each with 1 and 2 workers, under the same load from the
+same generator on loopback. Prints req/s (median of 3 runs), p50/p99, the ratio to the bare app
+on the same worker count, p99 at half the peak rate, each worker's RSS under load (its serving
+process and its visit writer process together), and 204s against rows stored. Then the product
+with its geodata service answering at once vs in 10 s. ``BENCH_QUICK=1`` runs each measurement
+once, shorter. Benchmarks are not tests: this prints figures and asserts nothing about time.
 
 Then the dashboard's speed and the storage per visit at a year of synthetic traffic
 (``bench/dashboard.py``; ``BENCH_SIZES``, ``BENCH_PG_SIZES``). ``BENCH_ONLY=ingestion`` or
@@ -155,15 +155,17 @@ def fresh_database(name: str, server_url: str | None, folder: Path) -> Iterator[
 
 @contextmanager
 def peak_rss(server: servers.Server) -> Iterator[Callable[[], float]]:
-    """Samples every worker's VmRSS twice a second; yields a function giving the largest seen."""
+    """Samples every worker's VmRSS, with its visit writer's, twice a second; yields a function
+    giving the largest sum seen."""
     peak = [0.0]
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.5):
-            for pid in server.worker_pids():
+            for pid, helpers in server.workers().items():
                 with contextlib.suppress(OSError):  # a worker that just exited
-                    peak[0] = max(peak[0], servers.rss_mb(pid))
+                    footprint = sum(servers.rss_mb(each) for each in (pid, *helpers))
+                    peak[0] = max(peak[0], footprint)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

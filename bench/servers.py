@@ -26,8 +26,12 @@ def free_port() -> int:
 class Server:
     """A server process on a free port, stopped (SIGTERM, then waited for) on exit."""
 
-    def __init__(self, command: list[str], env: dict[str, str], port: int, probe: str) -> None:
+    def __init__(
+        self, command: list[str], env: dict[str, str], port: int, probe: str, count: int
+    ) -> None:
         self.command, self.env, self.port, self.probe = command, env, port, probe
+        #: How many processes serve requests.
+        self.count = count
         self.base = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -62,14 +66,16 @@ class Server:
             self.process.kill()
             self.process.communicate()
 
-    def worker_pids(self) -> list[int]:
-        """The processes serving requests: the children of uvicorn's supervisor, if any."""
+    def workers(self) -> dict[int, list[int]]:
+        """Each process serving requests, with the processes it started (its visit writer).
+
+        With one worker, the command's process serves; with more, uvicorn's supervisor does
+        not, and its children do. A resource tracker (multiprocessing's ``spawn``) serves
+        nothing and is left out.
+        """
         assert self.process is not None
-        children = _children(self.process.pid)
-        # uvicorn's multiprocess supervisor spawns one child per worker (and, with
-        # multiprocessing's spawn method, a resource tracker that serves nothing).
-        workers = [pid for pid in children if b"resource_tracker" not in _cmdline(pid)]
-        return workers or [self.process.pid]
+        serving = [self.process.pid] if self.count == 1 else _helpers(self.process.pid)
+        return {pid: _helpers(pid) for pid in serving}
 
 
 def bare(workers: int) -> Server:
@@ -80,7 +86,7 @@ def bare(workers: int) -> Server:
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return Server(command, env, port, "/sites/1/visit")
+    return Server(command, env, port, "/sites/1/visit", workers)
 
 
 def product(workers: int, database_url: str, data_dir: Path, **settings: str) -> Server:
@@ -95,7 +101,9 @@ def product(workers: int, database_url: str, data_dir: Path, **settings: str) ->
         "TRACKING_SECRET_KEY": "bench-" + "k" * 40,
         **settings,
     }
-    return Server([sys.executable, "-m", "entrypoints.cli", "serve"], env, port, "/healthz")
+    return Server(
+        [sys.executable, "-m", "entrypoints.cli", "serve"], env, port, "/healthz", workers
+    )
 
 
 def rss_mb(pid: int) -> float:
@@ -104,6 +112,10 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _helpers(pid: int) -> list[int]:
+    return [child for child in _children(pid) if b"resource_tracker" not in _cmdline(child)]
 
 
 def _children(pid: int) -> list[int]:
