@@ -14,7 +14,12 @@ import pytest
 
 from adapters.ingest.writer_process import WriterProcess
 from adapters.sql.repositories import visits_at
-from support.dying_store import DIE_AFTER_COMMIT, broken_store, dying_visits_at
+from support.dying_store import (
+    DIE_AFTER_COMMIT,
+    LOST_DURING_COMMIT,
+    broken_store,
+    dying_visits_at,
+)
 from support.polling import eventually
 from support.tracking_process import add_site, stored_urls
 from tracking_core.entities import Visit
@@ -103,6 +108,19 @@ def test_a_child_dying_with_a_batch_in_hand_means_maybe_stored_and_is_replaced(
         "https://example.com/after",
         f"https://example.com/{DIE_AFTER_COMMIT}",
     ]
+
+
+def test_a_commit_the_child_may_have_made_stays_maybe_stored_across_the_process_boundary(
+    writer: Driven, database_url: str
+) -> None:
+    """The repository says ``maybe_stored`` when it lost the database during the commit: the
+    group commit must not write that batch again (it may be stored), so the flag must reach
+    it from the child."""
+    site = add_site(database_url)
+    with pytest.raises(StorageUnavailable) as lost:
+        writer.add_many([visit(site, LOST_DURING_COMMIT)])
+    assert lost.value.maybe_stored
+    assert stored_urls(database_url) == [f"https://example.com/{LOST_DURING_COMMIT}"]
 
 
 def test_a_child_killed_between_batches_is_replaced_and_the_next_batch_stored(

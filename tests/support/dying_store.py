@@ -8,9 +8,13 @@ from collections.abc import Sequence
 
 from adapters.sql.repositories import SqlVisitRepository, visits_at
 from tracking_core.entities import Visit
+from tracking_core.errors import StorageUnavailable
 
 #: A batch with a visit to a URL holding this is stored, then its process exits at once.
 DIE_AFTER_COMMIT = "die-after-commit"
+#: A batch with a visit to a URL holding this is stored, then reported as the repository
+#: reports a connection lost during the commit itself.
+LOST_DURING_COMMIT = "lost-during-commit"
 
 
 class DyingVisits:
@@ -21,6 +25,8 @@ class DyingVisits:
         self.visits.add_many(visits)
         if any(DIE_AFTER_COMMIT in visit.url for visit in visits):
             os._exit(1)
+        if any(LOST_DURING_COMMIT in visit.url for visit in visits):
+            raise StorageUnavailable("lost the database during the commit", maybe_stored=True)
 
 
 def dying_visits_at(database_url: str) -> DyingVisits:

@@ -192,7 +192,8 @@ def _raise_for(reply: tuple[Any, ...]) -> None:
     if kind == _STORED:
         return
     if kind == _UNAVAILABLE:
-        raise StorageUnavailable(reply[1])
+        # All of it: a batch that may be stored must not be written again.
+        raise StorageUnavailable(reply[1], retry_after=reply[2], maybe_stored=reply[3])
     if kind == _REFUSED:
         raise VisitsRefused(reply[1], site_gone=reply[2])
     raise RuntimeError(f"the visit writer failed: {reply[1]}")
@@ -223,7 +224,7 @@ def serve(
             store.add_many(visits)
             reply: tuple[Any, ...] = (_STORED,)
         except StorageUnavailable as error:
-            reply = (_UNAVAILABLE, str(error))
+            reply = (_UNAVAILABLE, str(error), error.retry_after, error.maybe_stored)
         except VisitsRefused as error:
             reply = (_REFUSED, str(error), error.site_gone)
         except Exception as error:  # a bug: the parent's requests learn of it, the child lives
