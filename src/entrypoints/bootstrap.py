@@ -19,6 +19,7 @@ from adapters.ingest.breaker import CircuitBreaker
 from adapters.ingest.geolocation import LocationResolver
 from adapters.ingest.recorder import VisitIngestion
 from adapters.ingest.salts import DailySalts
+from adapters.ingest.shared_writer import SharedWriterClient
 from adapters.ingest.sites import KnownSites
 from adapters.ingest.writer import GroupCommitWriter, InThread, VisitBatches
 from adapters.ingest.writer_process import WriterProcess
@@ -146,8 +147,13 @@ def bootstrap(settings: Settings) -> Services:
         close=close,
         check_database=lambda: ping(engine),
         locate_visits=settings.geodata_url is not None,
-        # A child process writes the batches: their Python runs beside the event loop's.
-        visit_batches=lambda: WriterProcess(settings.database_url, visits_at),
+        # A child process writes the batches: their Python runs beside the event loop's. With
+        # several workers, one for all of them, which ``tracking serve`` started.
+        visit_batches=lambda: (
+            SharedWriterClient(settings.writer_socket)
+            if settings.writer_socket
+            else WriterProcess(settings.database_url, visits_at)
+        ),
     )
 
 

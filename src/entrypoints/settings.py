@@ -14,6 +14,8 @@ from tracking_core.client_ip import IPNetwork, parse_networks
 
 #: Where the tracking script is served by default: a name that ad-block lists do not match.
 DEFAULT_SCRIPT_PATH = "/js/site.js"
+#: Not for operators: how ``tracking serve`` tells its workers where their writer listens.
+WRITER_SOCKET_VARIABLE = "TRACKING_WRITER_SOCKET"
 
 
 class SettingsError(ValueError):
@@ -43,6 +45,8 @@ class Settings:
     geodata_retry_s: int = 30
     #: Tests only: a file holding the time the server lives at (``adapters.clock.FileClock``).
     test_clock_file: Path | None = None
+    #: Set by ``tracking serve`` for its workers: the socket of their shared visit writer.
+    writer_socket: str | None = None
 
 
 def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Settings:
@@ -72,6 +76,7 @@ def load_settings(environ: Mapping[str, str], *, cwd: Path | None = None) -> Set
         test_clock_file=Path(environ["TRACKING_TEST_CLOCK_FILE"])
         if environ.get("TRACKING_TEST_CLOCK_FILE")
         else None,
+        writer_socket=environ.get(WRITER_SOCKET_VARIABLE) or None,
     )
 
 

@@ -29,6 +29,13 @@ def site(database_url: str) -> int:
     return add_site(database_url)
 
 
+@pytest.fixture(params=["1", "2"], ids=["1-worker", "2-workers"])
+def workers(request: pytest.FixtureRequest) -> str:
+    """``TRACKING_WORKERS``: with 2 on SQLite, the workers share one visit writer."""
+    value: str = request.param
+    return value
+
+
 def beacon_url(base: str, site: int) -> str:
     return f"{base}/sites/{site}/visit"
 
@@ -45,7 +52,7 @@ async def fire(base: str, site: int, urls: list[str], *, strict: bool = True) ->
 
 
 def test_concurrent_beacons_are_each_answered_after_their_commit(
-    database_url: str, site: int, tmp_path: Path
+    database_url: str, site: int, tmp_path: Path, workers: str
 ) -> None:
     urls = [f"https://example.com/{n}" for n in range(100)]
     engine = make_engine(database_url)
@@ -70,7 +77,8 @@ def test_concurrent_beacons_are_each_answered_after_their_commit(
             return await asyncio.gather(*(send_and_check(client, base, url) for url in urls))
 
     try:
-        with ServerProcess(database_url, tmp_path, TRACKING_FLUSH_MS="20") as server:
+        settings = {"TRACKING_FLUSH_MS": "20", "TRACKING_WORKERS": workers}
+        with ServerProcess(database_url, tmp_path, **settings) as server:
             statuses = asyncio.run(load(server.base))
     finally:
         engine.dispose()
@@ -80,11 +88,12 @@ def test_concurrent_beacons_are_each_answered_after_their_commit(
 
 
 def test_sigterm_writes_every_waiting_visit_before_exiting(
-    database_url: str, site: int, tmp_path: Path
+    database_url: str, site: int, tmp_path: Path, workers: str
 ) -> None:
     urls = [f"https://example.com/term/{n}" for n in range(30)]
     # A long linger keeps the visits queued while the signal arrives.
-    with ServerProcess(database_url, tmp_path, TRACKING_FLUSH_MS="1000") as server:
+    settings = {"TRACKING_FLUSH_MS": "1000", "TRACKING_WORKERS": workers}
+    with ServerProcess(database_url, tmp_path, **settings) as server:
         results: list[list[httpx2.Response | BaseException]] = []
         sender = threading.Thread(
             target=lambda: results.append(asyncio.run(fire(server.base, site, urls, strict=False)))
@@ -106,7 +115,7 @@ def test_sigterm_writes_every_waiting_visit_before_exiting(
 
 
 def test_kill_9_under_load_loses_no_acknowledged_visit(
-    database_url: str, site: int, tmp_path: Path
+    database_url: str, site: int, tmp_path: Path, workers: str
 ) -> None:
     acknowledged: list[str] = []
     stop = threading.Event()
@@ -124,7 +133,7 @@ def test_kill_9_under_load_loses_no_acknowledged_visit(
                 if response.status_code == 204:
                     acknowledged.append(url)
 
-    with ServerProcess(database_url, tmp_path) as server:
+    with ServerProcess(database_url, tmp_path, TRACKING_WORKERS=workers) as server:
         senders = [
             threading.Thread(target=keep_sending, args=(worker, server.base)) for worker in range(8)
         ]
@@ -132,7 +141,10 @@ def test_kill_9_under_load_loses_no_acknowledged_visit(
             sender.start()
         try:
             eventually(lambda: len(acknowledged) >= 300, timeout=60)
-            server.signal(signal.SIGKILL)
+            if workers == "1":
+                server.signal(signal.SIGKILL)  # its writer process exits once it is gone
+            else:
+                server.kill_group()
             server.wait()
         finally:
             stop.set()
@@ -163,6 +175,32 @@ def test_a_writer_process_that_dies_is_replaced_and_no_visit_is_acknowledged_uns
     assert sorted(stored_urls(database_url)) == [
         "https://example.com/a",
         *(f"https://example.com/b{n}" for n in range(3)),
+    ]
+
+
+def test_a_shared_writer_that_dies_is_replaced_and_no_visit_is_acknowledged_unstored(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Workers on SQLite share one visit writer, which the server starts again when it dies;
+    each worker reconnects on its next batch."""
+    site = add_site(sqlite_url)
+    with ServerProcess(sqlite_url, tmp_path, TRACKING_WORKERS="2") as server:
+        first = httpx2.get(beacon_url(server.base, site), params={"url": "https://example.com/a"})
+        assert first.status_code == 204
+        writer = server.listening_on("writer.sock")
+        assert writer is not None
+        os.kill(writer, signal.SIGKILL)
+        eventually(lambda: server.listening_on("writer.sock") not in (None, writer))
+        statuses = [
+            httpx2.get(
+                beacon_url(server.base, site), params={"url": f"https://example.com/b{n}"}
+            ).status_code
+            for n in range(6)
+        ]
+        assert statuses == [204] * 6
+    assert sorted(stored_urls(sqlite_url)) == [
+        "https://example.com/a",
+        *(f"https://example.com/b{n}" for n in range(6)),
     ]
 
 

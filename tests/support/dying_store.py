@@ -1,10 +1,15 @@
-"""A visit store for ``WriterProcess`` tests whose process dies on cue, as one killed by the
-OOM killer would; importable by name, as a ``spawn`` child needs."""
+"""Visit stores for the writer process tests, importable by name as a ``spawn`` child needs:
+one whose process dies on cue, as one killed by the OOM killer would, and one that notes the
+size of each batch."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from adapters.sql.repositories import SqlVisitRepository, visits_at
 from tracking_core.entities import Visit
@@ -35,3 +40,32 @@ def dying_visits_at(database_url: str) -> DyingVisits:
 
 def broken_store(database_url: str) -> DyingVisits:
     raise RuntimeError(f"cannot open {database_url}")
+
+
+#: A batch with a visit to a URL holding this takes 1.5 s to store: long enough for batches
+#: sent meanwhile to be waiting when it is done, however loaded the machine.
+SLOW = "slow-batch"
+
+
+class RecordingVisits:
+    """Stores batches, noting each one's size in a file beside the SQLite database."""
+
+    def __init__(self, visits: SqlVisitRepository, sizes: Path) -> None:
+        self.visits, self.sizes = visits, sizes
+
+    def add_many(self, visits: Sequence[Visit]) -> None:
+        if any(SLOW in visit.url for visit in visits):
+            time.sleep(1.5)
+        self.visits.add_many(visits)
+        with self.sizes.open("a") as sizes:
+            sizes.write(f"{len(visits)}\n")
+
+
+def batch_sizes_file(database_url: str) -> Path:
+    database = make_url(database_url).database
+    assert database is not None
+    return Path(database).with_suffix(".batches")
+
+
+def recording_visits_at(database_url: str) -> RecordingVisits:
+    return RecordingVisits(visits_at(database_url), batch_sizes_file(database_url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -83,6 +84,8 @@ class ServerProcess:
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            # A group of its own, which ``kill_group`` can kill without killing the tests.
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -109,6 +112,12 @@ class ServerProcess:
         assert self.process is not None
         self.process.send_signal(number)
 
+    def kill_group(self) -> None:
+        """SIGKILL to every process of the server at once, as a process manager stopping its
+        unit does (uvicorn's workers outlive a supervisor killed on its own)."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+
     def children(self, *, named: str = "") -> list[int]:
         """The server's child processes whose command line holds ``named`` (Linux)."""
         assert self.process is not None
@@ -120,6 +129,22 @@ class ServerProcess:
     def writers(self) -> list[int]:
         """The visit writer processes (``multiprocessing`` children, not its resource tracker)."""
         return self.children(named="spawn_main")
+
+    def listening_on(self, name: str) -> int | None:
+        """The server's process that listens on the Unix socket file ``name`` (Linux)."""
+        assert self.process is not None
+        # Columns: Num RefCount Protocol Flags Type St Inode Path; accepted connections show
+        # the listener's path too, and they belong to the same process.
+        sockets = {
+            f"socket:[{fields[6]}]"
+            for fields in (line.split() for line in Path("/proc/net/unix").read_text().splitlines())
+            if len(fields) == 8 and fields[7].endswith(f"/{name}")
+        }
+        for pid in self.children(named="spawn_main"):
+            with contextlib.suppress(OSError):  # it just exited
+                if any(os.readlink(fd) in sockets for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                    return pid
+        return None
 
     def wait(self, timeout: float = 30) -> int:
         """Wait for the process to end; its exit code."""

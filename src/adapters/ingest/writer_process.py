@@ -61,6 +61,50 @@ class BatchStore(Protocol):
 StoreFactory = Callable[[str], BatchStore]
 
 
+def frame(payload: bytes) -> bytes:
+    """``payload`` with its length before it, as ``multiprocessing.connection`` frames it."""
+    size = len(payload)
+    head = _LENGTH.pack(size) if size <= _LONG else _LENGTH.pack(-1) + _LONG_LENGTH.pack(size)
+    return head + payload
+
+
+async def send_frame(writer: asyncio.StreamWriter, payload: bytes) -> None:
+    writer.write(frame(payload))
+    await writer.drain()
+
+
+async def receive_reply(reader: asyncio.StreamReader) -> Any:
+    (size,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
+    if size == -1:
+        (size,) = _LONG_LENGTH.unpack(await reader.readexactly(_LONG_LENGTH.size))
+    return pickle.loads(await reader.readexactly(size))  # noqa: S301 - our own writer's
+
+
+async def receive_outcome(
+    reader: asyncio.StreamReader, count: int, *, forget: Callable[[], None]
+) -> None:
+    """Wait for the writer's reply to a batch of ``count`` visits and raise what it says went
+    wrong. A writer lost meanwhile (``forget`` it) may have committed: ``maybe_stored``."""
+    try:
+        reply = await receive_reply(reader)
+    except (asyncio.IncompleteReadError, OSError) as error:
+        forget()
+        log.error("the visit writer went away while storing %d visits", count)
+        raise StorageUnavailable(
+            f"the visit writer stopped while storing: {error or 'no answer'}",
+            maybe_stored=True,
+        ) from error
+    raise_for(reply)
+
+
+def encode_batch(visits: Sequence[Visit]) -> bytes:
+    return pickle.dumps([encode(visit) for visit in visits], protocol=5)
+
+
+def decode_batch(payload: bytes) -> list[Visit]:
+    return [decode(row) for row in pickle.loads(payload)]  # noqa: S301 - our server's
+
+
 class _Child:
     """A running child and the event loop's stream to it."""
 
@@ -70,16 +114,10 @@ class _Child:
         self.process, self.reader, self.writer = process, reader, writer
 
     async def send(self, payload: bytes) -> None:
-        size = len(payload)
-        head = _LENGTH.pack(size) if size <= _LONG else _LENGTH.pack(-1) + _LONG_LENGTH.pack(size)
-        self.writer.write(head + payload)
-        await self.writer.drain()
+        await send_frame(self.writer, payload)
 
     async def receive(self) -> Any:
-        (size,) = _LENGTH.unpack(await self.reader.readexactly(_LENGTH.size))
-        if size == -1:
-            (size,) = _LONG_LENGTH.unpack(await self.reader.readexactly(_LONG_LENGTH.size))
-        return pickle.loads(await self.reader.readexactly(size))  # noqa: S301 - our own child
+        return await receive_reply(self.reader)
 
     def discard(self) -> None:
         self.writer.close()
@@ -118,7 +156,7 @@ class WriterProcess:
     async def add_many(self, visits: Sequence[Visit]) -> None:
         if not visits:
             return
-        payload = pickle.dumps([encode(visit) for visit in visits], protocol=5)
+        payload = encode_batch(visits)
         child = await self._started()
         try:
             await child.send(payload)
@@ -128,16 +166,7 @@ class WriterProcess:
             log.warning("the visit writer process had stopped (%s); starting another", error)
             child = await self._started()
             await child.send(payload)
-        try:
-            reply = await child.receive()
-        except (asyncio.IncompleteReadError, OSError) as error:
-            self._discard()
-            log.error("the visit writer process died while storing %d visits", len(visits))
-            raise StorageUnavailable(
-                f"the visit writer stopped while storing: {error or 'no answer'}",
-                maybe_stored=True,
-            ) from error
-        _raise_for(reply)
+        await receive_outcome(child.reader, len(visits), forget=self._discard)
 
     async def close(self) -> None:
         """Let the child finish and exit (the group commit has written everything by now)."""
@@ -187,7 +216,8 @@ class WriterProcess:
             child.discard()
 
 
-def _raise_for(reply: tuple[Any, ...]) -> None:
+def raise_for(reply: tuple[Any, ...]) -> None:
+    """Raise what the writer's ``reply`` says went wrong, if anything."""
     kind = reply[0]
     if kind == _STORED:
         return
@@ -208,10 +238,10 @@ def serve(
     try:
         store = store_factory(database_url)
     except Exception as error:  # the parent reports it
-        pipe.send_bytes(pickle.dumps((_FAILED, f"{type(error).__name__}: {error}")))
+        pipe.send_bytes(pickle.dumps(failed_to_start(error)))
         return
     gc.freeze()  # as the serving process does (``create_app``): shorter full collections
-    pipe.send_bytes(pickle.dumps((_READY,)))
+    pipe.send_bytes(pickle.dumps(READY))
     while True:
         try:
             payload = pipe.recv_bytes()
@@ -219,18 +249,36 @@ def serve(
             return
         if not payload:
             return
-        visits = [decode(row) for row in pickle.loads(payload)]  # noqa: S301 - our parent's
-        try:
-            store.add_many(visits)
-            reply: tuple[Any, ...] = (_STORED,)
-        except StorageUnavailable as error:
-            reply = (_UNAVAILABLE, str(error), error.retry_after, error.maybe_stored)
-        except VisitsRefused as error:
-            reply = (_REFUSED, str(error), error.site_gone)
-        except Exception as error:  # a bug: the parent's requests learn of it, the child lives
-            log.exception("storing %d visits failed unexpectedly", len(visits))
-            reply = (_FAILED, f"{type(error).__name__}: {error}")
+        reply = store_batch(store, decode_batch(payload))
         try:
             pipe.send_bytes(pickle.dumps(reply))
         except OSError:
             return
+
+
+def store_batch(store: BatchStore, visits: Sequence[Visit]) -> tuple[Any, ...]:
+    """Store ``visits``; the reply that says how it went (``raise_for`` reads it)."""
+    try:
+        store.add_many(visits)
+    except StorageUnavailable as error:
+        return (_UNAVAILABLE, str(error), error.retry_after, error.maybe_stored)
+    except VisitsRefused as error:
+        return (_REFUSED, str(error), error.site_gone)
+    except Exception as error:  # a bug: the requests learn of it, the writer lives on
+        log.exception("storing %d visits failed unexpectedly", len(visits))
+        return (_FAILED, f"{type(error).__name__}: {error}")
+    return STORED
+
+
+def refused(reply: tuple[Any, ...]) -> bool:
+    return bool(reply[0] == _REFUSED)
+
+
+#: The reply for a batch committed.
+STORED: tuple[Any, ...] = (_STORED,)
+#: The first reply of a writer ready for batches.
+READY: tuple[Any, ...] = (_READY,)
+
+
+def failed_to_start(error: Exception) -> tuple[Any, ...]:
+    return (_FAILED, f"{type(error).__name__}: {error}")
