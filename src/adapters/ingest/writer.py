@@ -4,7 +4,8 @@
 raises: ``StorageUnavailable`` (queue full, or no commit within the bounded wait: the visit is
 then never stored), ``VisitsRefused`` (the database refused this very visit). Batches are
 formed on the event loop and written, one at a time, through a ``VisitBatches``: a
-``WriterProcess`` that hands them to a child process, or ``InThread``, the ``VisitRepository``
+``WriterProcess`` that hands them to a child process, a ``SharedWriterClient`` that hands them
+to the writer process the server's workers share, or ``InThread``, the ``VisitRepository``
 port itself in a thread, so it works the same over SQL and in memory.
 
 Why the event loop owns the queue: every decision about an entry (take it into a batch, give
