@@ -4,10 +4,11 @@ In one run: a bare Starlette app answering 204 (uvicorn, uvloop + httptools, no 
 the product (fresh SQLite database; and a fresh PostgreSQL one when
 ``TRACKING_TEST_POSTGRES_URL`` is set), each with 1 and 2 workers, under the same load from the
 same generator on loopback. Prints req/s (median of 3 runs), p50/p99, the ratio to the bare app
-on the same worker count, p99 at half the peak rate, each worker's RSS under load (its serving
-process and its visit writer process together), and 204s against rows stored. Then the product
-with its geodata service answering at once vs in 10 s. ``BENCH_QUICK=1`` runs each measurement
-once, shorter. Benchmarks are not tests: this prints figures and asserts nothing about time.
+on the same worker count, p99 at half the peak rate, the RSS under load of all the server's
+processes (workers and visit writers) per worker, and 204s against rows stored. Then the
+product with its geodata service answering at once vs in 10 s. ``BENCH_QUICK=1`` runs each
+measurement once, shorter. Benchmarks are not tests: this prints figures and asserts nothing
+about time.
 
 Then the dashboard's speed and the storage per visit at a year of synthetic traffic
 (``bench/dashboard.py``; ``BENCH_SIZES``, ``BENCH_PG_SIZES``). ``BENCH_ONLY=ingestion`` or
@@ -155,17 +156,16 @@ def fresh_database(name: str, server_url: str | None, folder: Path) -> Iterator[
 
 @contextmanager
 def peak_rss(server: servers.Server) -> Iterator[Callable[[], float]]:
-    """Samples every worker's VmRSS, with its visit writer's, twice a second; yields a function
-    giving the largest sum seen."""
+    """Samples the VmRSS of all the server's processes twice a second; yields a function giving
+    the largest total seen, per worker."""
     peak = [0.0]
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.5):
-            for pid, helpers in server.workers().items():
-                with contextlib.suppress(OSError):  # a worker that just exited
-                    footprint = sum(servers.rss_mb(each) for each in (pid, *helpers))
-                    peak[0] = max(peak[0], footprint)
+            with contextlib.suppress(OSError):  # a process that just exited
+                total = sum(servers.rss_mb(pid) for pid in server.processes())
+                peak[0] = max(peak[0], total / server.count)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -66,16 +66,17 @@ class Server:
             self.process.kill()
             self.process.communicate()
 
-    def workers(self) -> dict[int, list[int]]:
-        """Each process serving requests, with the processes it started (its visit writer).
-
-        With one worker, the command's process serves; with more, uvicorn's supervisor does
-        not, and its children do. A resource tracker (multiprocessing's ``spawn``) serves
-        nothing and is left out.
-        """
+    def processes(self) -> list[int]:
+        """Every process of the server: the command's, uvicorn's workers when there are
+        several, and the visit writers (a worker's own, or the one they share). A resource
+        tracker (multiprocessing's ``spawn``) serves nothing and is left out."""
         assert self.process is not None
-        serving = [self.process.pid] if self.count == 1 else _helpers(self.process.pid)
-        return {pid: _helpers(pid) for pid in serving}
+        found, waiting = [], [self.process.pid]
+        while waiting:
+            pid = waiting.pop()
+            found.append(pid)
+            waiting.extend(_helpers(pid))
+        return found
 
 
 def bare(workers: int) -> Server:
