@@ -45,7 +45,10 @@ class Measured:
     p99_ms: float
     s204: int = 0
     rows: int = 0
+    #: The largest RSS of a process serving requests.
     rss_mb: float = 0.0
+    #: The largest total RSS of all the server's processes, per worker.
+    all_mb: float = 0.0
     half_p99_ms: float | None = None
     half_rate: float | None = None
 
@@ -121,7 +124,8 @@ def measure_product(name: str, server_url: str | None, workers: int, folder: Pat
         best.p99_ms,
         s204=acknowledged,
         rows=rows,
-        rss_mb=rss(),
+        rss_mb=rss()[0],
+        all_mb=rss()[1],
         half_p99_ms=half.p99_ms,
         half_rate=half.rate,
     )
@@ -155,22 +159,24 @@ def fresh_database(name: str, server_url: str | None, folder: Path) -> Iterator[
 
 
 @contextmanager
-def peak_rss(server: servers.Server) -> Iterator[Callable[[], float]]:
-    """Samples the VmRSS of all the server's processes twice a second; yields a function giving
-    the largest total seen, per worker."""
-    peak = [0.0]
+def peak_rss(server: servers.Server) -> Iterator[Callable[[], tuple[float, float]]]:
+    """Samples the VmRSS of the server's processes twice a second; yields a function giving the
+    largest seen of a serving process, and of all of them together per worker (the visit
+    writers included; shared pages are counted in each process, so it overstates)."""
+    peak = [0.0, 0.0]
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.5):
             with contextlib.suppress(OSError):  # a process that just exited
                 total = sum(servers.rss_mb(pid) for pid in server.processes())
-                peak[0] = max(peak[0], total / server.count)
+                peak[1] = max(peak[1], total / server.count)
+                peak[0] = max([peak[0], *(servers.rss_mb(pid) for pid in server.serving())])
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        yield lambda: peak[0]
+        yield lambda: (peak[0], peak[1])
     finally:
         stop.set()
         sampler.join()
@@ -180,7 +186,7 @@ def print_table(bare: dict[int, Measured], product: dict[tuple[str, int], Measur
     print()
     header = (
         f"{'':22} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} "
-        f"{'p99@half':>9} {'RSS MB':>7} {'204s':>9} {'rows':>9}"
+        f"{'p99@half':>9} {'RSS MB':>7} {'all/w':>6} {'204s':>9} {'rows':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -192,7 +198,7 @@ def print_table(bare: dict[int, Measured], product: dict[tuple[str, int], Measur
         check = "" if m.s204 == m.rows else "  <-- MISMATCH"
         print(
             f"{f'{name}, {workers} worker(s)':22} {m.rate:8.0f} {m.p50_ms:7.2f} {m.p99_ms:7.2f} "
-            f"{ratio:6.2f} {half:>9} {m.rss_mb:7.1f} {m.s204:9d} {m.rows:9d}{check}"
+            f"{ratio:6.2f} {half:>9} {m.rss_mb:7.1f} {m.all_mb:6.0f} {m.s204:9d} {m.rows:9d}{check}"
         )
     rates = ", ".join(
         f"{name} {workers}w at {m.half_rate:.0f}/s"
@@ -200,6 +206,7 @@ def print_table(bare: dict[int, Measured], product: dict[tuple[str, int], Measur
         if m.half_rate
     )
     print(f"(p99@half measured at: {rates})")
+    print("(RSS MB: the largest serving process; all/w: all the server's processes, per worker)")
 
 
 def print_geodata(results: dict[str, Measured]) -> None:

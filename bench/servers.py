@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -66,6 +67,16 @@ class Server:
             self.process.kill()
             self.process.communicate()
 
+    def serving(self) -> list[int]:
+        """The processes that serve requests: the command's with one worker; with more,
+        uvicorn's workers (its supervisor's children but the visit writer they share, the one
+        listening on ``writer.sock``)."""
+        assert self.process is not None
+        if self.count == 1:
+            return [self.process.pid]
+        writers = _listening_on("writer.sock")
+        return [pid for pid in _helpers(self.process.pid) if pid not in writers]
+
     def processes(self) -> list[int]:
         """Every process of the server: the command's, uvicorn's workers when there are
         several, and the visit writers (a worker's own, or the one they share). A resource
@@ -113,6 +124,23 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _listening_on(name: str) -> set[int]:
+    """The processes holding a Unix socket bound to a path ending in ``/name`` (Linux)."""
+    # Columns: Num RefCount Protocol Flags Type St Inode Path.
+    sockets = {
+        f"socket:[{fields[6]}]"
+        for fields in (line.split() for line in Path("/proc/net/unix").read_text().splitlines())
+        if len(fields) == 8 and fields[7].endswith(f"/{name}")
+    }
+    holders = set()
+    for process in Path("/proc").iterdir():
+        if process.name.isdigit():
+            with contextlib.suppress(OSError):  # gone, or not ours to look at
+                if any(os.readlink(fd) in sockets for fd in (process / "fd").iterdir()):
+                    holders.add(int(process.name))
+    return holders
 
 
 def _helpers(pid: int) -> list[int]:
