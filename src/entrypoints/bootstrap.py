@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import attrs
 import requests
+from sqlalchemy.engine import make_url
 
 from adapters.clock import FileClock, SystemClock
 from adapters.geodata_http import HttpGeodata
@@ -19,7 +21,7 @@ from adapters.ingest.breaker import CircuitBreaker
 from adapters.ingest.geolocation import LocationResolver
 from adapters.ingest.recorder import VisitIngestion
 from adapters.ingest.salts import DailySalts
-from adapters.ingest.shared_writer import SharedWriterClient
+from adapters.ingest.shared_writer import SharedWriter, SharedWriterClient
 from adapters.ingest.sites import KnownSites
 from adapters.ingest.writer import GroupCommitWriter, InThread, VisitBatches
 from adapters.ingest.writer_process import WriterProcess
@@ -155,6 +157,24 @@ def bootstrap(settings: Settings) -> Services:
             else WriterProcess(settings.database_url, visits_at)
         ),
     )
+
+
+def workers_share_a_writer(settings: Settings) -> bool:
+    """Whether the server's workers share one visit writer (``shared_writer``) rather than
+    each starting its own.
+
+    Shared on SQLite with several workers: SQLite has one write lock per database, which a
+    writer per worker could only take in turns. On PostgreSQL, writers of several workers
+    take a lock per site, so they write different sites at once and overlap what they do
+    outside the lock (one writer for all did no better there).
+    """
+    backend = make_url(settings.database_url).get_backend_name()
+    return settings.workers > 1 and backend == "sqlite"
+
+
+def shared_writer(settings: Settings, address: Path) -> SharedWriter:
+    """The visit writer the server's workers share, to listen at ``address``."""
+    return SharedWriter(settings.database_url, visits_at, address)
 
 
 def ingestion(settings: Settings, services: Services) -> VisitIngestion:

@@ -10,12 +10,9 @@ import tempfile
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy.engine import make_url
 
-from adapters.ingest.shared_writer import SharedWriter
 from adapters.sql.migrate import upgrade
-from adapters.sql.repositories import visits_at
-from entrypoints.bootstrap import bootstrap
+from entrypoints.bootstrap import bootstrap, shared_writer, workers_share_a_writer
 from entrypoints.settings import WRITER_SOCKET_VARIABLE, Settings, SettingsError, load_settings
 from tracking_core.errors import StorageUnavailable
 from tracking_core.reports.visitor_ids import forget_old_salts
@@ -50,22 +47,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Deleted {deleted} expired salt{'' if deleted == 1 else 's'}.")
         return 0
     print(f"Tracking is serving on http://{settings.host}:{settings.port}", flush=True)
-    if settings.workers == 1 or make_url(settings.database_url).get_backend_name() != "sqlite":
-        # Each worker starts a visit writer of its own. On PostgreSQL, writers of several
-        # workers take a lock per site, so they write different sites at once, and overlap
-        # what they do outside the lock for the same one (one writer for all did worse).
-        _serve(settings)
+    if not workers_share_a_writer(settings):
+        _serve(settings)  # each worker starts a visit writer of its own
         return 0
-    # SQLite has one write lock per database, which writers of several workers could only
-    # take in turns: they share one writer instead, started first and stopped once they are
-    # gone (they drain their queues through it as they stop).
     with tempfile.TemporaryDirectory(prefix="tracking-") as folder:
-        writer = SharedWriter(settings.database_url, visits_at, Path(folder) / "writer.sock")
+        writer = shared_writer(settings, Path(folder) / "writer.sock")
         try:
             writer.start()
         except StorageUnavailable as exc:
             print(f"tracking: {exc}", file=sys.stderr)
             return 1
+        # Started before the workers, stopped once they are gone: they drain their queues
+        # through it as they stop.
         os.environ[WRITER_SOCKET_VARIABLE] = str(writer.address)  # the workers' settings
         try:
             _serve(settings)

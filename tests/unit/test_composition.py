@@ -1,0 +1,31 @@
+"""Choices the composition root makes from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from entrypoints.bootstrap import workers_share_a_writer
+from entrypoints.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("database_url", "workers", "shared"),
+    [
+        ("sqlite:///data/tracking.db", 1, False),
+        ("sqlite:///data/tracking.db", 2, True),
+        ("sqlite:///data/tracking.db", 8, True),
+        ("postgresql+psycopg://tracking@db/tracking", 1, False),
+        ("postgresql+psycopg://tracking@db/tracking", 2, False),
+        ("postgresql://tracking@db/tracking", 4, False),
+    ],
+)
+def test_workers_share_one_visit_writer_on_sqlite_only(
+    database_url: str, workers: int, *, shared: bool
+) -> None:
+    """SQLite takes one writer at a time; PostgreSQL's writers lock per site and overlap."""
+    settings = Settings(
+        data_dir=Path("data"), database_url=database_url, secret_key="k" * 40, workers=workers
+    )
+    assert workers_share_a_writer(settings) is shared
