@@ -1,12 +1,12 @@
-"""One visit writer process for all the workers of a server (``TRACKING_WORKERS`` > 1).
+"""One visit writer process for all the workers of a server on SQLite.
 
-With a writer process per worker, the workers' batches queued for the same lock (SQLite's
-one writer, PostgreSQL's advisory lock per site), each paid a batch's fixed cost for half the
-visits, and four Python processes shared two cores with the load. Here ``tracking serve``
-starts one ``SharedWriter`` before its workers; each worker's group commit hands its batches
-to it through a ``SharedWriterClient`` on a Unix socket. The writer reads whatever batches
-the workers have sent while it was busy and stores them in one transaction: group commit
-across workers.
+SQLite has one write lock per database: with a writer process per worker, the workers'
+batches took it in turns, each paid a batch's fixed cost for half the visits, and four Python
+processes shared two cores with the load. Here ``tracking serve`` starts one ``SharedWriter``
+before its workers; each worker's group commit hands its batches to it through a
+``SharedWriterClient`` on a Unix socket. The writer reads whatever batches the workers have
+sent while it was busy and stores them in one transaction: group commit across workers.
+(PostgreSQL keeps a writer per worker: it locks per site, so they overlap.)
 
 The contract is ``WriterProcess``'s: a reply only once the batch is committed, or the error
 that says nothing of it was stored. When batches written together are refused, each is
@@ -49,6 +49,7 @@ from adapters.ingest.writer_process import (
     refused,
     send_frame,
     store_batch,
+    take_frame,
 )
 from tracking_core.entities import Visit
 from tracking_core.errors import StorageUnavailable
@@ -57,7 +58,6 @@ log = logging.getLogger(__name__)
 
 #: How long to wait before starting a writer again after one died.
 RESTART_DELAY = 0.5
-_LENGTH_SIZE, _LONG_LENGTH_SIZE = 4, 8
 
 
 class SharedWriter:
@@ -261,7 +261,7 @@ class _Server:
             batches = [
                 (client, batch)
                 for client, received in list(self.received.items())
-                if (batch := _take_frame(received)) is not None
+                if (batch := take_frame(received)) is not None
             ]
             if batches:
                 self._store(batches)
@@ -311,21 +311,3 @@ class _Server:
                 client.sendall(frame(pickle.dumps(reply)))
             except OSError:  # its worker is gone
                 self._forget(client)
-
-
-def _take_frame(received: bytearray) -> bytes | None:
-    """The first whole batch in ``received``, taken out of it; None until one is whole."""
-    if len(received) < _LENGTH_SIZE:
-        return None
-    size = int.from_bytes(received[:_LENGTH_SIZE], "big", signed=True)
-    start = _LENGTH_SIZE
-    if size == -1:
-        if len(received) < _LENGTH_SIZE + _LONG_LENGTH_SIZE:
-            return None
-        size = int.from_bytes(received[_LENGTH_SIZE : _LENGTH_SIZE + _LONG_LENGTH_SIZE], "big")
-        start += _LONG_LENGTH_SIZE
-    if len(received) < start + size:
-        return None
-    payload = bytes(received[start : start + size])
-    del received[: start + size]
-    return payload

@@ -68,6 +68,25 @@ def frame(payload: bytes) -> bytes:
     return head + payload
 
 
+def take_frame(received: bytearray) -> bytes | None:
+    """The first whole payload ``frame`` made in ``received``, taken out of it; None until
+    one is whole."""
+    if len(received) < _LENGTH.size:
+        return None
+    (size,) = _LENGTH.unpack_from(received)
+    start = _LENGTH.size
+    if size == -1:
+        start += _LONG_LENGTH.size
+        if len(received) < start:
+            return None
+        (size,) = _LONG_LENGTH.unpack_from(received, _LENGTH.size)
+    if len(received) < start + size:
+        return None
+    payload = bytes(received[start : start + size])
+    del received[: start + size]
+    return payload
+
+
 async def send_frame(writer: asyncio.StreamWriter, payload: bytes) -> None:
     writer.write(frame(payload))
     await writer.drain()
