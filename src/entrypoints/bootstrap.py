@@ -150,7 +150,7 @@ def bootstrap(settings: Settings) -> Services:
         check_database=lambda: ping(engine),
         locate_visits=settings.geodata_url is not None,
         # A child process writes the batches: their Python runs beside the event loop's. With
-        # several workers, one for all of them, which ``tracking serve`` started.
+        # several workers on SQLite, one for all of them, which ``tracking serve`` started.
         visit_batches=lambda: (
             SharedWriterClient(settings.writer_socket)
             if settings.writer_socket
