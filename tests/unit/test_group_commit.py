@@ -192,6 +192,45 @@ def test_a_batch_that_may_have_been_stored_is_answered_unavailable_and_never_wri
     assert visits.batches == [5, 1]
 
 
+def test_a_failure_with_nothing_left_to_retry_stops_counting_against_health_after_a_while(
+    visits: ScriptedVisits,
+) -> None:
+    """Behind a load balancer that follows /healthz, an unhealthy server gets no beacons, so a
+    failure nothing retries would keep it out for good: once the queue is empty, a failure
+    older than ``failures_count_for`` no longer makes the writer unhealthy."""
+    visits.down = True
+
+    async def test(writer: GroupCommitWriter) -> None:
+        await outcomes(writer, [visit(1)])  # given up on after the commit timeout
+        assert not writer.status().healthy
+        await asyncio.sleep(0.3)
+        status = writer.status()
+        assert status.healthy
+        assert status.last_error == "database is down"  # still said, for whoever looks
+
+    run(test, visits, commit_timeout=0.05, flush_after=0, failures_count_for=0.2)
+
+
+def test_a_batch_that_may_have_been_stored_makes_the_writer_unhealthy_for_a_while(
+    visits: ScriptedVisits,
+) -> None:
+    """A writer lost, or a connection lost during the commit, is a failure the health
+    endpoint reports, though nothing is written again."""
+    visits.lose_answer = True
+
+    async def test(writer: GroupCommitWriter) -> None:
+        await outcomes(writer, [visit(1)])
+        status = writer.status()
+        assert not status.healthy
+        assert status.last_error == "connection lost during COMMIT"
+        visits.lose_answer = False
+        await outcomes(writer, [visit(2)])
+        assert writer.status().healthy
+        assert writer.status().last_error is None
+
+    run(test, visits, flush_after=0)
+
+
 def test_closing_writes_every_queued_visit_and_waits_for_the_write_in_progress(
     visits: ScriptedVisits,
 ) -> None:

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 #: How long to wait before writing again after the database failed, doubling up to the max.
 FIRST_BACKOFF = 0.05
 MAX_BACKOFF = 1.0
+#: How long a failure counts against the writer's health once nothing waits to be retried.
+FAILURES_COUNT_FOR = 30.0
 
 
 class VisitBatches(Protocol):
@@ -116,8 +118,10 @@ class GroupCommitWriter:
         flush_after: float = 0.002,
         max_queue: int = 10_000,
         commit_timeout: float = 2.0,
+        failures_count_for: float = FAILURES_COUNT_FOR,
     ) -> None:
         self._visits = visits
+        self._failures_count_for = failures_count_for
         self._max_batch = max_batch
         self._flush_after = flush_after
         self._max_queue = max_queue
@@ -131,6 +135,7 @@ class GroupCommitWriter:
         self._retry_at = 0.0
         self._backoff = FIRST_BACKOFF
         self._last_error: str | None = None
+        self._last_error_at = 0.0
         self._committed = 0
         self._closing = False
         self._closed = False
@@ -185,10 +190,17 @@ class GroupCommitWriter:
             queued=len(self._queue),
             capacity=self._max_queue,
             writing=len(self._writing),
-            healthy=self._last_error is None,
+            healthy=self._last_error is None or self._failure_is_stale(),
             last_error=self._last_error,
             committed=self._committed,
         )
+
+    def _failure_is_stale(self) -> bool:
+        """Whether the last failure no longer says anything: nothing waits to be retried, and
+        it is older than ``failures_count_for`` (an unhealthy server behind a load balancer
+        gets no beacons, so only time can show it healthy again)."""
+        idle = not self._queue and not self._writing
+        return idle and time.monotonic() - self._last_error_at > self._failures_count_for
 
     # -- the loop's side: forming batches ---------------------------------------------------
 
@@ -261,8 +273,11 @@ class GroupCommitWriter:
                 entry.future.set_exception(outcome)
         stored = sum(1 for outcome in outcomes if outcome is None)
         self._committed += stored
+        lost = next((o for o in outcomes if isinstance(o, StorageUnavailable)), None)
         if retry:
             self._note_failure(retry, outcomes)
+        elif lost is not None:  # may be stored, so not written again: a failure all the same
+            self._note_error(lost)
         elif stored:
             self._note_success()
         self._expire(time.monotonic())
@@ -271,12 +286,16 @@ class GroupCommitWriter:
 
     def _note_failure(self, retry: list[_Entry], outcomes: Sequence[BaseException | None]) -> None:
         error = next(o for o in outcomes if isinstance(o, StorageUnavailable))
-        if self._last_error is None:
-            log.warning("cannot store visits, retrying: %s", error)
-        self._last_error = str(error)
+        self._note_error(error)
         self._queue.extendleft(reversed(retry))
         self._retry_at = self._running_loop().time() + self._backoff
         self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
+    def _note_error(self, error: StorageUnavailable) -> None:
+        if self._last_error is None:
+            log.warning("cannot store visits: %s", error)
+        self._last_error = str(error)
+        self._last_error_at = time.monotonic()
 
     def _note_success(self) -> None:
         if self._last_error is not None:
