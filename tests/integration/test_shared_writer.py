@@ -7,29 +7,16 @@ import asyncio
 import os
 import signal
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from adapters.ingest.shared_writer import SharedWriter, SharedWriterClient
-from support.dying_store import SLOW, batch_sizes_file, broken_store, recording_visits_at
+from support.dying_store import SLOW, batch_sizes_file, broken_store, recording_visits_at, visit_to
 from support.polling import eventually
 from support.tracking_process import add_site, stored_urls
 from tracking_core.entities import Visit
 from tracking_core.errors import StorageUnavailable, VisitsRefused
-
-T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
-
-
-def visit(site: int, path: str) -> Visit:
-    return Visit(
-        site_id=site,
-        created_at=T0,
-        url=f"https://example.com/{path}",
-        event="pageview",
-        browser="Firefox",
-    )
 
 
 @pytest.fixture
@@ -78,9 +65,9 @@ def test_batches_sent_while_the_writer_is_busy_are_stored_together(
     outcomes = asyncio.run(
         workers_send(
             writer.address,
-            [visit(site, SLOW)],
-            [visit(site, "b1"), visit(site, "b2")],
-            [visit(site, f"c{n}") for n in range(3)],
+            [visit_to(site, SLOW)],
+            [visit_to(site, "b1"), visit_to(site, "b2")],
+            [visit_to(site, f"c{n}") for n in range(3)],
         )
     )
 
@@ -97,9 +84,9 @@ def test_a_refused_batch_written_together_spares_the_others(
     outcomes = asyncio.run(
         workers_send(
             writer.address,
-            [visit(site, SLOW)],
-            [visit(site, "kept")],
-            [visit(site, "also"), visit(site + 1, "gone")],
+            [visit_to(site, SLOW)],
+            [visit_to(site, "kept")],
+            [visit_to(site, "also"), visit_to(site + 1, "gone")],
         )
     )
 
@@ -122,14 +109,14 @@ def test_a_writer_killed_with_a_batch_in_hand_means_maybe_stored_and_is_started_
     async def killed_while_storing() -> None:
         client = SharedWriterClient(str(writer.address))
         await client.open()
-        storing = asyncio.ensure_future(client.add_many([visit(site, SLOW)]))
+        storing = asyncio.ensure_future(client.add_many([visit_to(site, SLOW)]))
         await asyncio.sleep(0.2)
         os.kill(first, signal.SIGKILL)
         with pytest.raises(StorageUnavailable) as lost:
             await storing
         assert lost.value.maybe_stored
         await asyncio.to_thread(eventually, lambda: writer.pid not in (None, first))
-        await client.add_many([visit(site, "after")])  # the same client connects again
+        await client.add_many([visit_to(site, "after")])  # the same client connects again
         await client.close()
 
     asyncio.run(killed_while_storing())
@@ -161,7 +148,7 @@ def test_a_client_without_a_writer_opens_and_its_batches_are_storage_unavailable
     async def without_writer() -> None:
         await client.open()
         with pytest.raises(StorageUnavailable) as unavailable:
-            await client.add_many([visit(1, "a")])
+            await client.add_many([visit_to(1, "a")])
         assert not unavailable.value.maybe_stored
         await client.close()
 

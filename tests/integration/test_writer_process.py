@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 from collections.abc import Coroutine, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pytest
@@ -19,13 +18,13 @@ from support.dying_store import (
     LOST_DURING_COMMIT,
     broken_store,
     dying_visits_at,
+    visit_to,
 )
 from support.polling import eventually
 from support.tracking_process import add_site, stored_urls
 from tracking_core.entities import Visit
 from tracking_core.errors import StorageUnavailable, VisitsRefused
 
-T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 Result = TypeVar("Result")
 
 
@@ -58,14 +57,7 @@ class Driven:
 
 
 def visit(site: int, path: str) -> Visit:
-    return Visit(
-        site_id=site,
-        created_at=T0,
-        url=f"https://example.com/{path}",
-        event="pageview",
-        browser="Firefox",
-        visitor_id=7,
-    )
+    return visit_to(site, path, visitor_id=7)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -14,6 +15,22 @@ from sqlalchemy.engine import make_url
 from adapters.sql.repositories import SqlVisitRepository, visits_at
 from tracking_core.entities import Visit
 from tracking_core.errors import StorageUnavailable
+
+#: When the writer tests' visits happened.
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def visit_to(site: int, path: str, *, visitor_id: int | None = None) -> Visit:
+    """A page view of ``https://example.com/<path>`` on ``site``, for the writer tests."""
+    return Visit(
+        site_id=site,
+        created_at=T0,
+        url=f"https://example.com/{path}",
+        event="pageview",
+        browser="Firefox",
+        visitor_id=visitor_id,
+    )
+
 
 #: A batch with a visit to a URL holding this is stored, then its process exits at once.
 DIE_AFTER_COMMIT = "die-after-commit"
