@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import attrs
 import pytest
@@ -18,6 +19,7 @@ from adapters.sql import (
     SqlVisitRepository,
     make_engine,
 )
+from adapters.sql.visit_writer import last_arrivals
 from tracking_core.entities import Location, Site, User, Visit
 from tracking_core.errors import EmailTaken, StorageUnavailable, VisitsRefused
 from tracking_core.ports import SessionRepository, SiteRepository, UserRepository, VisitRepository
@@ -332,6 +334,37 @@ def test_a_batch_over_more_seconds_than_one_lookup_takes_numbers_every_arrival_a
     assert visits.count_for_site(site.id) == 2_200
     # Ties go to the later arrival, as everywhere.
     assert [v.url for v in listed] == ["https://a.example/second", "https://a.example/first"] * 2
+
+
+@pytest.mark.postgres
+def test_finding_the_last_arrival_of_a_busy_second_reads_one_index_entry_on_postgresql(
+    postgres_url: str,
+) -> None:
+    """Each batch asks for the last arrival number of its seconds, which under load already
+    hold thousands of hits; given one second, ``max(seq)`` read every one of them."""
+    engine = make_engine(postgres_url)
+    try:
+        site = add_site(SqlSiteRepository(engine), add_user(SqlUserRepository(engine)))
+        SqlVisitRepository(engine).add_many([visit(site) for _ in range(300)])
+        second = int(VISIT_T0.timestamp())
+        with engine.connect() as connection:
+            plan = connection.exec_driver_sql(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + last_arrivals("%s", 1), (site.id, second)
+            ).scalar_one()
+            found = connection.exec_driver_sql(last_arrivals("%s", 1), (site.id, second)).all()
+    finally:
+        engine.dispose()
+
+    assert found == [(second, 299)]
+    assert _rows_read_from(plan[0]["Plan"], "visits") == 1
+
+
+def _rows_read_from(node: dict[str, Any], table: str) -> int:
+    """Rows a query plan's scans of ``table`` returned, over all their loops."""
+    read = 0
+    if node.get("Relation Name") == table:
+        read += int(node["Actual Rows"] * node["Actual Loops"])
+    return read + sum(_rows_read_from(child, table) for child in node.get("Plans", []))
 
 
 def test_counting_visits_counts_only_that_sites_visits(
