@@ -62,8 +62,10 @@ def unnest(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, li
     """PostgreSQL: ``rows`` as one ``unnest`` of an array per column, for a statement that
     writes them all in one round trip (``executemany`` would send them one by one).
 
-    Returns the ``unnest(...)`` expression and its parameters, a list per column.
+    Returns the ``unnest(...)`` expression and its parameters, a list per column. The
+    arrays travel in binary (``%b``): psycopg writes the text form of an array in Python,
+    testing every element for characters to quote, which cost 7% of the writer's time.
     """
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in types]
-    expression = "unnest(" + ", ".join(f"%s::{kind}[]" for kind in types) + ")"
+    expression = "unnest(" + ", ".join(f"%b::{kind}[]" for kind in types) + ")"
     return expression, columns
