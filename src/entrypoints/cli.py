@@ -9,13 +9,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import uvicorn
-
-from adapters.sql.migrate import upgrade
-from entrypoints.bootstrap import bootstrap, shared_writer, workers_share_a_writer
 from entrypoints.settings import WRITER_SOCKET_VARIABLE, Settings, SettingsError, load_settings
-from tracking_core.errors import StorageUnavailable
-from tracking_core.reports.visitor_ids import forget_old_salts
+
+# The web stack, Alembic and the adapters are imported by the commands that use them, not
+# here: each visit writer process (multiprocessing's ``spawn``) imports this module again
+# before it starts, and it needs none of them (about 25 MB of each writer's memory).
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,10 +33,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tracking: {exc}", file=sys.stderr)
         return 2
     if args.command == "migrate":
+        from adapters.sql.migrate import upgrade
+
         upgrade(settings.database_url)
         print("Database is up to date.")
         return 0
+    from entrypoints.bootstrap import bootstrap, shared_writer, workers_share_a_writer
+    from tracking_core.errors import StorageUnavailable
+
     if args.command == "forget-salts":
+        from tracking_core.reports.visitor_ids import forget_old_salts
+
         services = bootstrap(settings)
         try:
             deleted = forget_old_salts(salts=services.salts, clock=services.clock)
@@ -68,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
         "entrypoints.web.asgi:app_from_environment",
         factory=True,

@@ -1,7 +1,7 @@
-"""SQL adapters: SQLAlchemy Core repositories for SQLite and PostgreSQL, and their migrations."""
+"""SQL adapters: SQLAlchemy Core repositories for SQLite and PostgreSQL, and their migrations
+(``adapters.sql.migrate``: Alembic is imported only by what migrates)."""
 
 from adapters.sql.engine import make_engine
-from adapters.sql.migrate import upgrade
 from adapters.sql.repositories import (
     SqlSessionRepository,
     SqlSiteRepository,
@@ -15,5 +15,4 @@ __all__ = [
     "SqlUserRepository",
     "SqlVisitRepository",
     "make_engine",
-    "upgrade",
 ]
