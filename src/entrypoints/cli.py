@@ -13,7 +13,7 @@ from entrypoints.settings import WRITER_SOCKET_VARIABLE, Settings, SettingsError
 
 # The web stack, Alembic and the adapters are imported by the commands that use them, not
 # here: each visit writer process (multiprocessing's ``spawn``) imports this module again
-# before it starts, and it needs none of them (about 25 MB of each writer's memory).
+# before it starts, and it needs none of them (about 20 MB of each writer's memory).
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ def test_workers_share_one_visit_writer_on_sqlite_only(
 def test_a_visit_writer_process_loads_neither_the_web_stack_nor_alembic() -> None:
     """Each visit writer process (a worker's own, or the one SQLite's workers share: both
     multiprocessing's ``spawn``) imports the command's module again, then what it runs; the
-    web stack and Alembic cost it about 25 MB for nothing."""
+    web stack and Alembic cost it about 20 MB for nothing."""
     imports = (
         "entrypoints.cli, adapters.ingest.writer_process, adapters.ingest.shared_writer, "
         "adapters.sql.repositories"
