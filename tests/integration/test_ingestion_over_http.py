@@ -40,6 +40,14 @@ def beacon_url(base: str, site: int) -> str:
     return f"{base}/sites/{site}/visit"
 
 
+def beacon_statuses(base: str, site: int, *, pages: int) -> list[int]:
+    """The statuses of one beacon each to ``https://example.com/b0``, ``b1``, ... in turn."""
+    return [
+        httpx2.get(beacon_url(base, site), params={"url": f"https://example.com/b{n}"}).status_code
+        for n in range(pages)
+    ]
+
+
 async def fire(base: str, site: int, urls: list[str], *, strict: bool = True) -> list[Any]:
     """All the beacons at once, one connection each; with ``strict=False``, a request that
     failed (say, refused by a server shutting down) is its exception instead of a response."""
@@ -163,12 +171,7 @@ def test_a_writer_process_that_dies_is_replaced_and_no_visit_is_acknowledged_uns
         (writer,) = server.writers()
         os.kill(writer, signal.SIGKILL)
         eventually(lambda: writer not in server.writers())
-        statuses = [
-            httpx2.get(
-                beacon_url(server.base, site), params={"url": f"https://example.com/b{n}"}
-            ).status_code
-            for n in range(3)
-        ]
+        statuses = beacon_statuses(server.base, site, pages=3)
         assert statuses == [204] * 3
         (replacement,) = server.writers()
         assert replacement != writer
@@ -191,12 +194,7 @@ def test_a_shared_writer_that_dies_is_replaced_and_no_visit_is_acknowledged_unst
         assert writer is not None
         os.kill(writer, signal.SIGKILL)
         eventually(lambda: server.listening_on("writer.sock") not in (None, writer))
-        statuses = [
-            httpx2.get(
-                beacon_url(server.base, site), params={"url": f"https://example.com/b{n}"}
-            ).status_code
-            for n in range(6)
-        ]
+        statuses = beacon_statuses(server.base, site, pages=6)
         assert statuses == [204] * 6
     assert sorted(stored_urls(sqlite_url)) == [
         "https://example.com/a",
