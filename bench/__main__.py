@@ -10,6 +10,12 @@ product with its geodata service answering at once vs in 10 s. ``BENCH_QUICK=1``
 measurement once, shorter. Benchmarks are not tests: this prints figures and asserts nothing
 about time.
 
+Runs are paired: the bare app and the product run side by side (the idle one costs nothing),
+and each run of the product follows a run of the bare app, so each ratio compares two runs a
+few seconds apart. The ratio printed is the median of the runs' ratios. These machines' speed
+drifts by a third within minutes: a bare app measured once at the start made the ratios of the
+configurations measured last depend on that drift.
+
 Then the dashboard's speed and the storage per visit at a year of synthetic traffic
 (``bench/dashboard.py``; ``BENCH_SIZES``, ``BENCH_PG_SIZES``). ``BENCH_ONLY=ingestion`` or
 ``BENCH_ONLY=dashboard`` runs one half.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -43,6 +50,9 @@ class Measured:
     rate: float
     p50_ms: float
     p99_ms: float
+    #: The bare app's median rate in the runs paired with these, and the median of the ratios.
+    bare_rate: float = 0.0
+    ratio: float = 0.0
     s204: int = 0
     rows: int = 0
     #: The largest RSS of a process serving requests.
@@ -71,8 +81,9 @@ def ingestion() -> int:
     print(f"Load generator: {generator}; {SECONDS:g} s per run, median of {RUNS}.")
     print("p99 at half peak: Python generator on a fixed schedule (latency from the scheduled")
     print("send time), 64 connections, at half the product's median rate, after a 1 s")
-    print(f"warm-up at that rate; the median p99 of {RUNS} runs.\n", flush=True)
-    bare = {workers: measure_bare(workers) for workers in WORKERS}
+    print(f"warm-up at that rate; the median p99 of {RUNS} runs.")
+    print("Each product run follows a bare-app run on the same worker count; ratio: the median")
+    print("of the pairs' ratios.\n", flush=True)
     backends = [("SQLite", None), *([("PostgreSQL", postgres)] if postgres else [])]
     product: dict[tuple[str, int], Measured] = {}
     with tempfile.TemporaryDirectory(prefix="tracking-bench-") as folder:
@@ -80,7 +91,7 @@ def ingestion() -> int:
             for workers in WORKERS:
                 product[name, workers] = measure_product(name, server_url, workers, Path(folder))
         geodata = measure_geodata(Path(folder))
-    print_table(bare, product)
+    print_table(product)
     print_geodata(geodata)
     if not postgres:
         print("\nPostgreSQL skipped: set TRACKING_TEST_POSTGRES_URL to include it.")
@@ -93,22 +104,28 @@ def median_of(runs: list[LoadResult]) -> LoadResult:
     return ordered[len(ordered) // 2]
 
 
-def measure_bare(workers: int) -> Measured:
-    print(f"bare Starlette, {workers} worker(s) ...", flush=True)
-    with servers.bare(workers) as server:
-        closed_loop(server.base, 1.0)  # warm-up
-        runs = [closed_loop(server.base, SECONDS) for _ in range(RUNS)]
-    best = median_of(runs)
-    return Measured(best.rate, best.p50_ms, best.p99_ms)
+def paired_runs(bare: servers.Server, product: servers.Server) -> tuple[list[LoadResult], ...]:
+    """``RUNS`` runs of each, a bare run just before each product run."""
+    bare_runs: list[LoadResult] = []
+    product_runs: list[LoadResult] = []
+    for _ in range(RUNS):
+        bare_runs.append(closed_loop(bare.base, SECONDS))
+        product_runs.append(closed_loop(product.base, SECONDS))
+    return bare_runs, product_runs
+
+
+def median_ratio(runs: list[LoadResult], baseline: list[LoadResult]) -> float:
+    return statistics.median(run.rate / base.rate for run, base in zip(runs, baseline, strict=True))
 
 
 def measure_product(name: str, server_url: str | None, workers: int, folder: Path) -> Measured:
-    print(f"product on {name}, {workers} worker(s) ...", flush=True)
-    with fresh_database(name, server_url, folder) as url:
+    print(f"product on {name}, {workers} worker(s), beside the bare app ...", flush=True)
+    with fresh_database(name, server_url, folder) as url, servers.bare(workers) as bare:
         with servers.product(workers, url, folder / "data") as server:
-            acknowledged = closed_loop(server.base, 1.0).s204  # warm-up
+            closed_loop(bare.base, 1.0)  # warm-up
+            acknowledged = closed_loop(server.base, 1.0).s204
             with peak_rss(server) as rss:
-                runs = [closed_loop(server.base, SECONDS) for _ in range(RUNS)]
+                bare_runs, runs = paired_runs(bare, server)
             acknowledged += sum(run.s204 for run in runs)
             best = median_of(runs)
             # A second at the new rate first, as the closed loop has its warm-up: the
@@ -122,6 +139,8 @@ def measure_product(name: str, server_url: str | None, workers: int, folder: Pat
         best.rate,
         best.p50_ms,
         best.p99_ms,
+        bare_rate=median_of(bare_runs).rate,
+        ratio=median_ratio(runs, bare_runs),
         s204=acknowledged,
         rows=rows,
         rss_mb=rss()[0],
@@ -132,18 +151,36 @@ def measure_product(name: str, server_url: str | None, workers: int, folder: Pat
 
 
 def measure_geodata(folder: Path) -> dict[str, Measured]:
-    """SQLite, 1 worker, with visits' locations looked up: a prompt service vs a 10 s one."""
+    """SQLite, 1 worker, with visits' locations looked up: a prompt service vs a 10 s one,
+    the two servers side by side and their runs paired (the slowed one's after the normal's)."""
+    print("product on SQLite, 1 worker, geodata normal vs slowed to 10 s ...", flush=True)
+    urls: dict[str, str] = {}
     results = {}
-    for label, delay in (("normal", 0.0), ("slowed to 10 s", 10.0)):
-        print(f"product on SQLite, 1 worker, geodata {label} ...", flush=True)
-        with geodata_service(delay) as geodata_url, fresh_database("SQLite", None, folder) as url:
-            with servers.product(1, url, folder / "data", TRACKING_GEODATA_URL=geodata_url) as s:
-                acknowledged = closed_loop(s.base, 1.0).s204
-                runs = [closed_loop(s.base, SECONDS) for _ in range(RUNS)]
-            acknowledged += sum(run.s204 for run in runs)
+    with contextlib.ExitStack() as databases_and_services:
+        with contextlib.ExitStack() as running:
+            started = {}
+            for label, delay in (("normal", 0.0), ("slowed to 10 s", 10.0)):
+                geodata_url = databases_and_services.enter_context(geodata_service(delay))
+                place = folder / f"geodata-{delay:g}s"
+                url = databases_and_services.enter_context(fresh_database("SQLite", None, place))
+                urls[label] = url
+                started[label] = running.enter_context(
+                    servers.product(1, url, place / "data", TRACKING_GEODATA_URL=geodata_url)
+                )
+            acknowledged = {label: closed_loop(s.base, 1.0).s204 for label, s in started.items()}
+            normal_runs, slowed_runs = paired_runs(started["normal"], started["slowed to 10 s"])
+        # The servers have stopped (every acknowledged visit written): count before the
+        # databases go.
+        for label, runs in (("normal", normal_runs), ("slowed to 10 s", slowed_runs)):
             best = median_of(runs)
-            rows = databases.count_visits(url)
-        results[label] = Measured(best.rate, best.p50_ms, best.p99_ms, acknowledged, rows)
+            results[label] = Measured(
+                best.rate,
+                best.p50_ms,
+                best.p99_ms,
+                s204=acknowledged[label] + sum(run.s204 for run in runs),
+                rows=databases.count_visits(urls[label]),
+                ratio=median_ratio(runs, normal_runs),
+            )
     return results
 
 
@@ -182,23 +219,21 @@ def peak_rss(server: servers.Server) -> Iterator[Callable[[], tuple[float, float
         sampler.join()
 
 
-def print_table(bare: dict[int, Measured], product: dict[tuple[str, int], Measured]) -> None:
+def print_table(product: dict[tuple[str, int], Measured]) -> None:
     print()
     header = (
-        f"{'':22} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} "
+        f"{'':22} {'bare/s':>8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} "
         f"{'p99@half':>9} {'RSS MB':>7} {'all/w':>6} {'204s':>9} {'rows':>9}"
     )
     print(header)
     print("-" * len(header))
-    for workers, m in bare.items():
-        print(f"{f'bare, {workers} worker(s)':22} {m.rate:8.0f} {m.p50_ms:7.2f} {m.p99_ms:7.2f}")
     for (name, workers), m in product.items():
-        ratio = m.rate / bare[workers].rate
         half = f"{m.half_p99_ms:7.2f}ms" if m.half_p99_ms is not None else ""
         check = "" if m.s204 == m.rows else "  <-- MISMATCH"
         print(
-            f"{f'{name}, {workers} worker(s)':22} {m.rate:8.0f} {m.p50_ms:7.2f} {m.p99_ms:7.2f} "
-            f"{ratio:6.2f} {half:>9} {m.rss_mb:7.1f} {m.all_mb:6.0f} {m.s204:9d} {m.rows:9d}{check}"
+            f"{f'{name}, {workers} worker(s)':22} {m.bare_rate:8.0f} {m.rate:8.0f} "
+            f"{m.p50_ms:7.2f} {m.p99_ms:7.2f} {m.ratio:6.2f} {half:>9} {m.rss_mb:7.1f} "
+            f"{m.all_mb:6.0f} {m.s204:9d} {m.rows:9d}{check}"
         )
     rates = ", ".join(
         f"{name} {workers}w at {m.half_rate:.0f}/s"
@@ -206,16 +241,16 @@ def print_table(bare: dict[int, Measured], product: dict[tuple[str, int], Measur
         if m.half_rate
     )
     print(f"(p99@half measured at: {rates})")
+    print("(bare/s: the bare app's median in the paired runs; ratio: median of the pairs' ratios)")
     print("(RSS MB: the largest serving process; all/w: all the server's processes, per worker)")
 
 
 def print_geodata(results: dict[str, Measured]) -> None:
-    normal = results["normal"]
     print("\nGeodata service (SQLite, 1 worker, locations looked up in the background):")
     for label, m in results.items():
         check = "" if m.s204 == m.rows else "  <-- MISMATCH"
         print(
-            f"  {label:15} {m.rate:8.0f} req/s ({m.rate / normal.rate:5.2f} of normal)  "
+            f"  {label:15} {m.rate:8.0f} req/s ({m.ratio:5.2f} of normal, paired)  "
             f"p99 {m.p99_ms:6.2f} ms  204s {m.s204}  rows {m.rows}{check}"
         )
 
