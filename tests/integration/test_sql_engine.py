@@ -22,7 +22,9 @@ def test_a_sqlite_engine_creates_the_missing_folder_and_sets_its_pragmas(tmp_pat
         engine.dispose()
 
     assert path.exists()
-    assert pragmas == [1, "wal", 1, 5000]
+    # synchronous 2 is FULL: each commit syncs the write-ahead log, so a 204 survives a power
+    # loss, not only the process's crash (1, NORMAL, syncs it at checkpoints only).
+    assert pragmas == [1, "wal", 2, 5000]
 
 
 def test_every_pooled_sqlite_connection_enforces_foreign_keys(tmp_path: Path) -> None:

@@ -17,10 +17,14 @@ from tracking_core.errors import StorageUnavailable
 CONNECT_TIMEOUT = 5
 
 #: Applied to every new SQLite connection: these settings do not persist in the file.
+#: ``synchronous=FULL``: a 204 means the visit is on disk. With write-ahead logging,
+#: ``NORMAL`` syncs the log only at checkpoints, so a commit survives the process's crash but
+#: not the machine's (power loss, kernel panic); ``FULL`` syncs it at every commit, once per
+#: group-commit batch.
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
+    "PRAGMA synchronous=FULL",
     "PRAGMA busy_timeout=5000",
 )
 
