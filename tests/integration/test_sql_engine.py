@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from adapters.sql.engine import make_engine
@@ -45,3 +46,30 @@ def test_a_plain_postgresql_url_is_given_the_installed_psycopg_driver() -> None:
         assert engine.url.password == "secret"
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_commits_are_synchronous_even_where_the_database_turned_that_off(
+    empty_postgres_url: str,
+) -> None:
+    """A 204 means on disk: the engine asks for ``synchronous_commit`` whatever the default."""
+    admin = make_engine(empty_postgres_url)
+    try:
+        with admin.connect() as connection:
+            name = connection.execute(text("SELECT current_database()")).scalar_one()
+            connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+            connection.commit()
+    finally:
+        admin.dispose()
+    url = empty_postgres_url + "?options=-c%20statement_timeout%3D12345"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            settings = [
+                connection.execute(text(f"SHOW {setting}")).scalar_one()
+                for setting in ("synchronous_commit", "statement_timeout")
+            ]
+    finally:
+        engine.dispose()
+
+    assert settings == ["on", "12345ms"]

@@ -40,12 +40,23 @@ def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     parsed = _with_psycopg(make_url(url))
     if parsed.get_backend_name() != "sqlite":
         return create_engine(
-            parsed, pool_pre_ping=pre_ping, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+            parsed,
+            pool_pre_ping=pre_ping,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT, "options": _options(parsed)},
         )
     _create_parent_folder(parsed)
     engine = create_engine(parsed, pool_pre_ping=pre_ping)
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def _options(url: URL) -> str:
+    """The URL's own ``options``, then ``synchronous_commit=on``: a 204 means the visit is on
+    disk, whatever the server's or the database's default (an operator may have turned it
+    off for speed, which would let a committed batch vanish in a crash of the server)."""
+    given = url.query.get("options", "")
+    own = given if isinstance(given, str) else " ".join(given)
+    return f"{own} -c synchronous_commit=on".strip()
 
 
 def _with_psycopg(url: URL) -> URL:
