@@ -53,7 +53,7 @@ def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
 def _options(url: URL) -> str:
     """The URL's own ``options``, then ``synchronous_commit=on``: a 204 means the visit is on
     disk, whatever the server's or the database's default (an operator may have turned it
-    off for speed, which would let a committed batch vanish in a crash of the server)."""
+    off for speed, which lets a crash of PostgreSQL take back the last commits)."""
     given = url.query.get("options", "")
     own = given if isinstance(given, str) else " ".join(given)
     return f"{own} -c synchronous_commit=on".strip()
