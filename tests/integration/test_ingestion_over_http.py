@@ -303,6 +303,35 @@ def test_an_unavailable_postgres_answers_503_then_recovers(
     assert "https://example.com/back" in stored
 
 
+@pytest.mark.postgres
+def test_a_postgres_table_locked_elsewhere_answers_503_then_recovers(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A batch waiting on a lock held elsewhere gives up after the lock timeout: its visits
+    are answered 503 (not left hanging for as long as the lock), and writing resumes."""
+    site = add_site(postgres_url)
+    settings = {"TRACKING_COMMIT_TIMEOUT_MS": "500", "TRACKING_FLUSH_MS": "0"}
+    with ServerProcess(postgres_url, tmp_path, **settings) as server:
+        url = beacon_url(server.base, site)
+        assert httpx2.get(url, params={"url": "https://example.com/before"}).status_code == 204
+        locker = make_engine(postgres_url, lock_timeout=False)
+        try:
+            with locker.connect() as connection:
+                connection.execute(text("LOCK TABLE visits IN ACCESS EXCLUSIVE MODE"))
+                locked = httpx2.get(url, params={"url": "https://example.com/locked"}, timeout=60)
+                assert locked.status_code == 503
+                assert "retry-after" in locked.headers
+                connection.rollback()
+        finally:
+            locker.dispose()
+        eventually(
+            lambda: httpx2.get(url, params={"url": "https://example.com/after"}).status_code == 204
+        )
+    stored = stored_urls(postgres_url)
+    assert "https://example.com/locked" not in stored
+    assert "https://example.com/after" in stored
+
+
 @contextlib.contextmanager
 def postgres_closed(database_url: str) -> Iterator[None]:
     """The server's database refuses connections, and its open ones are cut, for a while."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from adapters.sql.engine import make_engine
 
@@ -52,7 +52,8 @@ def test_a_plain_postgresql_url_is_given_the_installed_psycopg_driver() -> None:
 def test_postgresql_commits_are_synchronous_even_where_the_database_turned_that_off(
     empty_postgres_url: str,
 ) -> None:
-    """A 204 means on disk: the engine asks for ``synchronous_commit`` whatever the default."""
+    """A 204 means on disk: the engine asks for ``synchronous_commit`` whatever the default;
+    and the application's statements wait at most 5 s for a lock."""
     admin = make_engine(empty_postgres_url)
     try:
         with admin.connect() as connection:
@@ -62,14 +63,18 @@ def test_postgresql_commits_are_synchronous_even_where_the_database_turned_that_
     finally:
         admin.dispose()
     url = empty_postgres_url + "?options=-c%20statement_timeout%3D12345"
-    engine = make_engine(url)
+
+    assert _settings(make_engine(url)) == ["on", "12345ms", "5s"]
+    # Migrations wait for their locks however long it takes.
+    assert _settings(make_engine(url, lock_timeout=False)) == ["on", "12345ms", "0"]
+
+
+def _settings(engine: Engine) -> list[str]:
     try:
         with engine.connect() as connection:
-            settings = [
+            return [
                 connection.execute(text(f"SHOW {setting}")).scalar_one()
-                for setting in ("synchronous_commit", "statement_timeout")
+                for setting in ("synchronous_commit", "statement_timeout", "lock_timeout")
             ]
     finally:
         engine.dispose()
-
-    assert settings == ["on", "12345ms"]

@@ -39,7 +39,7 @@ def run_online() -> None:
     it (``ON DELETE CASCADE``): so they are off while SQLite migrates (the setting only
     takes effect outside a transaction), and every reference is checked before the commit.
     """
-    engine = make_engine(_database_url())
+    engine = make_engine(_database_url(), lock_timeout=False)
     try:
         with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
