@@ -104,7 +104,9 @@ def median_of(runs: list[LoadResult]) -> LoadResult:
     return ordered[len(ordered) // 2]
 
 
-def paired_runs(bare: servers.Server, product: servers.Server) -> tuple[list[LoadResult], ...]:
+def paired_runs(
+    bare: servers.Server, product: servers.Server
+) -> tuple[list[LoadResult], list[LoadResult]]:
     """``RUNS`` runs of each, a bare run just before each product run."""
     bare_runs: list[LoadResult] = []
     product_runs: list[LoadResult] = []
