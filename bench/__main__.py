@@ -35,7 +35,7 @@ from pathlib import Path
 
 import attrs
 
-from bench import dashboard, databases, servers
+from bench import cpu, dashboard, databases, servers
 from bench.geodata import geodata_service
 from bench.load import LoadResult, closed_loop, fixed_rate, have_wrk
 
@@ -61,6 +61,19 @@ class Measured:
     all_mb: float = 0.0
     half_p99_ms: float | None = None
     half_rate: float | None = None
+    #: CPU time per beacon in the product's runs and in the bare app's (medians of the runs).
+    cpu: cpu.CpuUse | None = None
+    bare_cpu: cpu.CpuUse | None = None
+
+
+@attrs.frozen
+class Paired:
+    """Runs of two servers, alternating: ``first[i]`` just before ``second[i]``."""
+
+    first: list[LoadResult]
+    second: list[LoadResult]
+    first_cpu: list[cpu.CpuUse]
+    second_cpu: list[cpu.CpuUse]
 
 
 def main() -> int:
@@ -92,6 +105,8 @@ def ingestion() -> int:
                 product[name, workers] = measure_product(name, server_url, workers, Path(folder))
         geodata = measure_geodata(Path(folder))
     print_table(product)
+    if cpu.available():
+        print_cpu(product)
     print_geodata(geodata)
     if not postgres:
         print("\nPostgreSQL skipped: set TRACKING_TEST_POSTGRES_URL to include it.")
@@ -104,16 +119,20 @@ def median_of(runs: list[LoadResult]) -> LoadResult:
     return ordered[len(ordered) // 2]
 
 
-def paired_runs(
-    bare: servers.Server, product: servers.Server
-) -> tuple[list[LoadResult], list[LoadResult]]:
-    """``RUNS`` runs of each, a bare run just before each product run."""
-    bare_runs: list[LoadResult] = []
-    product_runs: list[LoadResult] = []
+def paired_runs(first: servers.Server, second: servers.Server, *, database: bool) -> Paired:
+    """``RUNS`` runs of each, a run of ``first`` just before each of ``second``; the CPU
+    time of the second's counts PostgreSQL's with ``database``."""
+    paired = Paired([], [], [], [])
     for _ in range(RUNS):
-        bare_runs.append(closed_loop(bare.base, SECONDS))
-        product_runs.append(closed_loop(product.base, SECONDS))
-    return bare_runs, product_runs
+        for server, runs, uses, its_database in (
+            (first, paired.first, paired.first_cpu, False),
+            (second, paired.second, paired.second_cpu, database),
+        ):
+            meter = cpu.Meter(server, database=its_database)
+            run = closed_loop(server.base, SECONDS, meter=meter)
+            runs.append(run)
+            uses.append(meter.use(run))
+    return paired
 
 
 def median_ratio(runs: list[LoadResult], baseline: list[LoadResult]) -> float:
@@ -127,7 +146,8 @@ def measure_product(name: str, server_url: str | None, workers: int, folder: Pat
             closed_loop(bare.base, 1.0)  # warm-up
             acknowledged = closed_loop(server.base, 1.0).s204
             with peak_rss(server) as rss:
-                bare_runs, runs = paired_runs(bare, server)
+                paired = paired_runs(bare, server, database=server_url is not None)
+            bare_runs, runs = paired.first, paired.second
             acknowledged += sum(run.s204 for run in runs)
             best = median_of(runs)
             # A second at the new rate first, as the closed loop has its warm-up: the
@@ -149,6 +169,8 @@ def measure_product(name: str, server_url: str | None, workers: int, folder: Pat
         all_mb=rss()[1],
         half_p99_ms=half.p99_ms,
         half_rate=half.rate,
+        cpu=cpu.median_use(paired.second_cpu),
+        bare_cpu=cpu.median_use(paired.first_cpu),
     )
 
 
@@ -170,7 +192,8 @@ def measure_geodata(folder: Path) -> dict[str, Measured]:
                     servers.product(1, url, place / "data", TRACKING_GEODATA_URL=geodata_url)
                 )
             acknowledged = {label: closed_loop(s.base, 1.0).s204 for label, s in started.items()}
-            normal_runs, slowed_runs = paired_runs(started["normal"], started["slowed to 10 s"])
+            paired = paired_runs(started["normal"], started["slowed to 10 s"], database=False)
+            normal_runs, slowed_runs = paired.first, paired.second
         # The servers have stopped (every acknowledged visit written): count before the
         # databases go.
         for label, runs in (("normal", normal_runs), ("slowed to 10 s", slowed_runs)):
@@ -245,6 +268,26 @@ def print_table(product: dict[tuple[str, int], Measured]) -> None:
     print(f"(p99@half measured at: {rates})")
     print("(bare/s: the bare app's median in the paired runs; ratio: median of the pairs' ratios)")
     print("(RSS MB: the largest serving process; all/w: all the server's processes, per worker)")
+
+
+def print_cpu(product: dict[tuple[str, int], Measured]) -> None:
+    print("\nCPU time per beacon, in µs, all processes (median of the runs):")
+    header = (
+        f"{'':30} {'serving':>8} {'writers':>8} {'database':>9} {'load gen.':>10} "
+        f"{'total':>7} {'cores busy':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for (name, workers), m in product.items():
+        for label, use in (("bare", m.bare_cpu), ("product", m.cpu)):
+            if use is None:
+                continue
+            print(
+                f"{f'{name}, {workers} worker(s), {label}':30} {use.serving:8.1f} "
+                f"{use.writing:8.1f} {use.database:9.1f} {use.load:10.1f} {use.total:7.1f} "
+                f"{use.cores:11.2f}"
+            )
+    print(f"({os.cpu_count()} cores; once they are all busy, req/s = cores / total.)")
 
 
 def print_geodata(results: dict[str, Measured]) -> None:

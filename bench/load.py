@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import math
+import os
 import random
 import re
 import shutil
@@ -16,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 
@@ -43,12 +45,22 @@ def have_wrk() -> bool:
     return shutil.which("wrk") is not None
 
 
-def closed_loop(base: str, seconds: float, connections: int = 64) -> LoadResult:
+class Meter(Protocol):
+    """Told the load generator's process id when the load starts and when it stops."""
+
+    def begin(self, load_pid: int) -> None: ...
+
+    def end(self, load_pid: int) -> None: ...
+
+
+def closed_loop(
+    base: str, seconds: float, connections: int = 64, meter: Meter | None = None
+) -> LoadResult:
     """As many beacons as the server answers, from ``connections`` keep-alive connections."""
     if have_wrk():
-        return _wrk(base, seconds, connections)
+        return _wrk(base, seconds, connections, meter)
     with _without_collector_pauses():
-        return asyncio.run(_python_load(base, seconds, connections, rate=None))
+        return asyncio.run(_python_load(base, seconds, connections, rate=None, meter=meter))
 
 
 def fixed_rate(base: str, seconds: float, rate: float, connections: int = 64) -> LoadResult:
@@ -73,7 +85,7 @@ def _without_collector_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _wrk(base: str, seconds: float, connections: int) -> LoadResult:
+def _wrk(base: str, seconds: float, connections: int, meter: Meter | None) -> LoadResult:
     with tempfile.TemporaryDirectory() as folder:
         stop = Path(folder) / "stop"
         command = [
@@ -82,7 +94,11 @@ def _wrk(base: str, seconds: float, connections: int) -> LoadResult:
         ]  # fmt: skip
         started = time.monotonic()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if meter is not None:
+            meter.begin(process.pid)
         time.sleep(max(0.0, started + seconds - time.monotonic()))
+        if meter is not None:
+            meter.end(process.pid)
         stop.touch()
         elapsed = time.monotonic() - started
         output, _ = process.communicate(timeout=seconds + 60)
@@ -117,7 +133,7 @@ def _requests(count: int = 2000) -> list[bytes]:
 
 
 async def _python_load(
-    base: str, seconds: float, connections: int, *, rate: float | None
+    base: str, seconds: float, connections: int, *, rate: float | None, meter: Meter | None = None
 ) -> LoadResult:
     host, port = base.removeprefix("http://").split(":")
     variants = _requests()
@@ -132,6 +148,8 @@ async def _python_load(
     started = time.monotonic()
     end = started + seconds
     interval = connections / rate if rate else 0.0
+    if meter is not None:
+        meter.begin(os.getpid())
 
     async def connection(index: int) -> None:
         reader, writer = streams[index]
@@ -159,6 +177,8 @@ async def _python_load(
 
     await asyncio.gather(*(connection(index) for index in range(connections)))
     elapsed = time.monotonic() - started
+    if meter is not None:
+        meter.end(os.getpid())
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     name = f"python at {rate:.0f}/s" if rate else "python"
     return LoadResult(

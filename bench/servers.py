@@ -67,6 +67,12 @@ class Server:
             self.process.kill()
             self.process.communicate()
 
+    @property
+    def pid(self) -> int:
+        """The command's process: with several workers, uvicorn's supervisor."""
+        assert self.process is not None
+        return self.process.pid
+
     def serving(self) -> list[int]:
         """The processes that serve requests: the command's with one worker; with more,
         uvicorn's workers (its supervisor's children but the visit writer they share, the one
