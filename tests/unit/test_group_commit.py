@@ -259,6 +259,56 @@ def test_closing_writes_every_queued_visit_and_waits_for_the_write_in_progress(
     assert len(visits.urls) == 50
 
 
+class LoggedBatches:
+    """Batches stored on the event loop itself, each noted in ``log`` as it starts; the first
+    waits for ``gate``."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+        self.gate = asyncio.Event()
+
+    async def open(self) -> None:
+        return None
+
+    async def add_many(self, visits: Sequence[Visit]) -> None:
+        self.log.append("writing " + " ".join(visit.url.rsplit("/", 1)[1] for visit in visits))
+        if self.log[0] == self.log[-1]:
+            await self.gate.wait()
+
+    async def close(self) -> None:
+        return None
+
+
+def test_the_next_batch_goes_to_the_writer_before_the_last_ones_requests_are_answered() -> None:
+    """So the writer is not idle while a batch's responses go out (11-15% more beacons a
+    second in the bench). Answers still come only after their own batch's commit."""
+    log: list[str] = []
+
+    async def main() -> None:
+        batches = LoggedBatches(log)
+        writer = GroupCommitWriter(batches, flush_after=0)
+        await writer.start()
+
+        async def send(n: int) -> None:
+            await writer.submit(visit(n))
+            log.append(f"answered {n}")
+
+        first = [asyncio.ensure_future(send(n)) for n in (1, 2)]
+        while not log:
+            await asyncio.sleep(0)
+        second = [asyncio.ensure_future(send(n)) for n in (3, 4)]
+        await asyncio.sleep(0.01)
+        assert log == ["writing 1 2"]  # 3 and 4 wait for the write in progress
+        batches.gate.set()
+        await asyncio.gather(*first, *second)
+        await writer.close()
+
+    asyncio.run(main())
+    assert log[:2] == ["writing 1 2", "writing 3 4"]
+    assert sorted(log[2:4]) == ["answered 1", "answered 2"]
+    assert sorted(log[4:]) == ["answered 3", "answered 4"]
+
+
 def test_a_cancelled_request_whose_visit_is_still_queued_stores_nothing(
     visits: ScriptedVisits,
 ) -> None:

@@ -259,18 +259,14 @@ class GroupCommitWriter:
             log.exception("storing %d visits failed unexpectedly", len(batch))
             outcomes = [error] * len(batch)
         retry: list[_Entry] = []
+        answered: list[tuple[_Entry, BaseException | None]] = []
         for entry, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, StorageUnavailable) and not outcome.maybe_stored:
                 entry.state = _State.QUEUED  # nothing was stored: it may try again in time
                 retry.append(entry)
-                continue
-            entry.state = _State.DONE
-            if entry.future.done():  # cancelled meanwhile: its visit is stored all the same
-                continue
-            if outcome is None:
-                entry.future.set_result(None)
             else:
-                entry.future.set_exception(outcome)
+                entry.state = _State.DONE
+                answered.append((entry, outcome))
         stored = sum(1 for outcome in outcomes if outcome is None)
         self._committed += stored
         lost = next((o for o in outcomes if isinstance(o, StorageUnavailable)), None)
@@ -281,7 +277,17 @@ class GroupCommitWriter:
         elif stored:
             self._note_success()
         self._expire(time.monotonic())
+        # The next batch is sent before this one's requests are answered: its write task
+        # then runs ahead of their responses on the loop, and the writer does not sit idle
+        # while they go out (it waited about 0.6 ms a batch at 32 visits).
         self._schedule(now=True)
+        for entry, outcome in answered:
+            if entry.future.done():  # cancelled meanwhile: its visit is stored all the same
+                continue
+            if outcome is None:
+                entry.future.set_result(None)
+            else:
+                entry.future.set_exception(outcome)
         self._wake_closer()
 
     def _note_failure(self, retry: list[_Entry], outcomes: Sequence[BaseException | None]) -> None:
