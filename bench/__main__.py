@@ -274,7 +274,7 @@ def print_cpu(product: dict[tuple[str, int], Measured]) -> None:
     print("\nCPU time per beacon, in µs, all processes (median of the runs):")
     header = (
         f"{'':30} {'serving':>8} {'writers':>8} {'database':>9} {'load gen.':>10} "
-        f"{'total':>7} {'cores busy':>11}"
+        f"{'total':>7} {'cores busy':>11} {'machine':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -285,9 +285,12 @@ def print_cpu(product: dict[tuple[str, int], Measured]) -> None:
             print(
                 f"{f'{name}, {workers} worker(s), {label}':30} {use.serving:8.1f} "
                 f"{use.writing:8.1f} {use.database:9.1f} {use.load:10.1f} {use.total:7.1f} "
-                f"{use.cores:11.2f}"
+                f"{use.cores:11.2f} {use.machine:8.2f}"
             )
-    print(f"({os.cpu_count()} cores; once they are all busy, req/s = cores / total.)")
+    print(
+        f"(cores busy: these processes together; machine: all {os.cpu_count()} cores' busy time,"
+        " the kernel's interrupt work included)"
+    )
 
 
 def print_geodata(results: dict[str, Measured]) -> None:

@@ -26,14 +26,16 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 @attrs.frozen
 class CpuUse:
-    """Microseconds of CPU time (user + system) per beacon answered, by kind of process;
-    and how many cores were busy on average, all processes together."""
+    """Microseconds of CPU time (user + system) per beacon answered, by kind of process."""
 
     serving: float
     writing: float
     database: float
     load: float
+    #: Cores busy on average: the processes above together, and the whole machine (which
+    #: adds the kernel's interrupt work, loopback's included, and anything else running).
     cores: float
+    machine: float
 
     @property
     def total(self) -> float:
@@ -59,14 +61,16 @@ class Meter:
         self._database = database
         self._before: list[dict[int, float]] = []
         self._spent: list[float] = []
-        self._started = self._elapsed = 0.0
+        self._started = self._elapsed = self._machine = 0.0
 
     def begin(self, load_pid: int) -> None:
         self._before = [_times(group) for group in self._readings(load_pid)]
+        self._machine = _machine_busy()
         self._started = time.monotonic()
 
     def end(self, load_pid: int) -> None:
         self._elapsed = time.monotonic() - self._started
+        self._machine = _machine_busy() - self._machine
         after = [_times(group) for group in self._readings(load_pid)]
         self._spent = [_spent(b, a) for b, a in zip(self._before, after, strict=True)]
 
@@ -77,7 +81,14 @@ class Meter:
             raise RuntimeError("the load generator did not report its start and end")
         answered = max(result.rate * self._elapsed, 1.0)
         serving, writing, database, load = (seconds / answered * 1e6 for seconds in self._spent)
-        return CpuUse(serving, writing, database, load, cores=sum(self._spent) / self._elapsed)
+        return CpuUse(
+            serving,
+            writing,
+            database,
+            load,
+            cores=sum(self._spent) / self._elapsed,
+            machine=self._machine / self._elapsed,
+        )
 
     def _readings(self, load_pid: int) -> list[Iterable[int]]:
         database = _postgres_processes() if self._database else []
@@ -92,6 +103,15 @@ def median_use(uses: list[CpuUse]) -> CpuUse:
             for field in attrs.fields(CpuUse)
         )
     )
+
+
+def _machine_busy() -> float:
+    """Seconds the machine's cores have been busy since boot: all but idle and I/O wait
+    (stolen time counts as busy: the cores were not ours meanwhile)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    # guest time is already counted in user time
+    return (sum(fields[:8]) - idle) / _TICKS
 
 
 def _times(pids: Iterable[int]) -> dict[int, float]:
