@@ -6,7 +6,8 @@ the product (fresh SQLite database; and a fresh PostgreSQL one when
 same generator on loopback. Prints req/s (median of 3 runs), p50/p99, the ratio to the bare app
 on the same worker count, p99 at half the peak rate, the RSS under load of all the server's
 processes (workers and visit writers) per worker, and 204s against rows stored. Then the
-product with its geodata service answering at once vs in 10 s. ``BENCH_QUICK=1`` runs each
+product with its geodata service answering at once vs in 10 s; and the CPU time per beacon of
+each kind of process, with the cores busy (``bench/cpu.py``). ``BENCH_QUICK=1`` runs each
 measurement once, shorter. Benchmarks are not tests: this prints figures and asserts nothing
 about time.
 
