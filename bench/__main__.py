@@ -274,7 +274,7 @@ def print_table(product: dict[tuple[str, int], Measured]) -> None:
 def print_cpu(product: dict[tuple[str, int], Measured]) -> None:
     print("\nCPU time per beacon, in µs, all processes (median of the runs):")
     header = (
-        f"{'':30} {'serving':>8} {'writers':>8} {'database':>9} {'load gen.':>10} "
+        f"{'':34} {'serving':>8} {'writers':>8} {'database':>9} {'load gen.':>10} "
         f"{'total':>7} {'cores busy':>11} {'machine':>8}"
     )
     print(header)
@@ -284,7 +284,7 @@ def print_cpu(product: dict[tuple[str, int], Measured]) -> None:
             if use is None:
                 continue
             print(
-                f"{f'{name}, {workers} worker(s), {label}':30} {use.serving:8.1f} "
+                f"{f'{name}, {workers} worker(s), {label}':34} {use.serving:8.1f} "
                 f"{use.writing:8.1f} {use.database:9.1f} {use.load:10.1f} {use.total:7.1f} "
                 f"{use.cores:11.2f} {use.machine:8.2f}"
             )
