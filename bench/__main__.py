@@ -121,18 +121,19 @@ def median_of(runs: list[LoadResult]) -> LoadResult:
 
 
 def paired_runs(first: servers.Server, second: servers.Server, *, database: bool) -> Paired:
-    """``RUNS`` runs of each, a run of ``first`` just before each of ``second``; the CPU
-    time of the second's counts PostgreSQL's with ``database``."""
+    """``RUNS`` runs of each, a run of ``first`` just before each of ``second``; where
+    ``/proc`` tells, their CPU time, the second's counting PostgreSQL's with ``database``."""
     paired = Paired([], [], [], [])
     for _ in range(RUNS):
         for server, runs, uses, its_database in (
             (first, paired.first, paired.first_cpu, False),
             (second, paired.second, paired.second_cpu, database),
         ):
-            meter = cpu.Meter(server, database=its_database)
+            meter = cpu.Meter(server, database=its_database) if cpu.available() else None
             run = closed_loop(server.base, SECONDS, meter=meter)
             runs.append(run)
-            uses.append(meter.use(run))
+            if meter is not None:
+                uses.append(meter.use(run))
     return paired
 
 
@@ -170,8 +171,8 @@ def measure_product(name: str, server_url: str | None, workers: int, folder: Pat
         all_mb=rss()[1],
         half_p99_ms=half.p99_ms,
         half_rate=half.rate,
-        cpu=cpu.median_use(paired.second_cpu),
-        bare_cpu=cpu.median_use(paired.first_cpu),
+        cpu=cpu.median_use(paired.second_cpu) if paired.second_cpu else None,
+        bare_cpu=cpu.median_use(paired.first_cpu) if paired.first_cpu else None,
     )
 
 
