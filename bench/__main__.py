@@ -63,8 +63,8 @@ class Measured:
     half_p99_ms: float | None = None
     half_rate: float | None = None
     #: CPU time per beacon in the product's runs and in the bare app's (medians of the runs).
-    cpu: cpu.CpuUse | None = None
-    bare_cpu: cpu.CpuUse | None = None
+    cpu_use: cpu.CpuUse | None = None
+    bare_cpu_use: cpu.CpuUse | None = None
 
 
 @attrs.frozen
@@ -171,8 +171,8 @@ def measure_product(name: str, server_url: str | None, workers: int, folder: Pat
         all_mb=rss()[1],
         half_p99_ms=half.p99_ms,
         half_rate=half.rate,
-        cpu=cpu.median_use(paired.second_cpu) if paired.second_cpu else None,
-        bare_cpu=cpu.median_use(paired.first_cpu) if paired.first_cpu else None,
+        cpu_use=cpu.median_use(paired.second_cpu) if paired.second_cpu else None,
+        bare_cpu_use=cpu.median_use(paired.first_cpu) if paired.first_cpu else None,
     )
 
 
@@ -281,7 +281,7 @@ def print_cpu(product: dict[tuple[str, int], Measured]) -> None:
     print(header)
     print("-" * len(header))
     for (name, workers), m in product.items():
-        for label, use in (("bare", m.bare_cpu), ("product", m.cpu)):
+        for label, use in (("bare", m.bare_cpu_use), ("product", m.cpu_use)):
             if use is None:
                 continue
             print(
