@@ -76,6 +76,36 @@ def test_batches_sent_while_the_writer_is_busy_are_stored_together(
     assert len(stored_urls(sqlite_url)) == 6
 
 
+def test_a_workers_batches_in_flight_while_the_writer_is_busy_are_stored_together(
+    writer: SharedWriter, sqlite_url: str
+) -> None:
+    site = add_site(sqlite_url)
+
+    async def one_worker() -> list[BaseException | None]:
+        client = SharedWriterClient(str(writer.address))
+        await client.open()
+
+        async def send(visits: list[Visit], after: float) -> None:
+            await asyncio.sleep(after)
+            await client.add_many(visits)
+
+        try:
+            return list(
+                await asyncio.gather(
+                    send([visit_to(site, SLOW)], 0.0),
+                    send([visit_to(site, "b1"), visit_to(site, "b2")], 0.1),
+                    send([visit_to(site, "c")], 0.1),
+                    return_exceptions=True,
+                )
+            )
+        finally:
+            await client.close()
+
+    assert asyncio.run(one_worker()) == [None, None, None]
+    assert sizes(sqlite_url) == [1, 3]
+    assert len(stored_urls(sqlite_url)) == 4
+
+
 def test_a_refused_batch_written_together_spares_the_others(
     writer: SharedWriter, sqlite_url: str
 ) -> None:

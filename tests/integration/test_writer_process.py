@@ -16,8 +16,11 @@ from adapters.sql.repositories import visits_at
 from support.dying_store import (
     DIE_AFTER_COMMIT,
     LOST_DURING_COMMIT,
+    SLOW,
+    batch_sizes_file,
     broken_store,
     dying_visits_at,
+    recording_visits_at,
     visit_to,
 )
 from support.polling import eventually
@@ -157,3 +160,100 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+async def in_flight_together(
+    writer: WriterProcess, *batches: list[Visit]
+) -> list[BaseException | None]:
+    """The first batch at once (slow to store, it keeps the child busy), the others while it
+    is being stored: all in flight at once, as the group commit sends them under load."""
+
+    async def send(visits: list[Visit], after: float) -> None:
+        await asyncio.sleep(after)
+        await writer.add_many(visits)
+
+    await writer.open()
+    try:
+        return list(
+            await asyncio.gather(
+                *(send(visits, 0.0 if n == 0 else 0.1) for n, visits in enumerate(batches)),
+                return_exceptions=True,
+            )
+        )
+    finally:
+        await writer.close()
+
+
+def test_batches_in_flight_while_the_child_is_busy_are_stored_together_and_each_answered(
+    sqlite_url: str,
+) -> None:
+    site = add_site(sqlite_url)
+
+    outcomes = asyncio.run(
+        in_flight_together(
+            WriterProcess(sqlite_url, recording_visits_at),
+            [visit_to(site, SLOW)],
+            [visit_to(site, "b1"), visit_to(site, "b2")],
+            [visit_to(site, f"c{n}") for n in range(3)],
+        )
+    )
+
+    assert outcomes == [None, None, None]
+    assert batch_sizes(sqlite_url) == [1, 5]
+    assert len(stored_urls(sqlite_url)) == 6
+
+
+def test_a_refused_batch_stored_with_others_in_flight_spares_them(sqlite_url: str) -> None:
+    site = add_site(sqlite_url)
+
+    outcomes = asyncio.run(
+        in_flight_together(
+            WriterProcess(sqlite_url, recording_visits_at),
+            [visit_to(site, SLOW)],
+            [visit_to(site, "kept")],
+            [visit_to(site, "also"), visit_to(site + 1, "gone")],
+            [visit_to(site, "kept too")],
+        )
+    )
+
+    assert outcomes[:2] == [None, None]
+    assert isinstance(outcomes[2], VisitsRefused)
+    assert outcomes[2].site_gone
+    assert outcomes[3] is None
+    assert sorted(stored_urls(sqlite_url)) == [
+        "https://example.com/kept",
+        "https://example.com/kept too",
+        f"https://example.com/{SLOW}",
+    ]
+
+
+def test_a_child_killed_with_several_batches_in_flight_answers_each_maybe_stored(
+    sqlite_url: str,
+) -> None:
+    site = add_site(sqlite_url)
+
+    async def killed_while_storing() -> None:
+        writer = WriterProcess(sqlite_url, recording_visits_at)
+        await writer.open()
+        first = writer.pid
+        assert first is not None
+        storing = [
+            asyncio.ensure_future(writer.add_many([visit_to(site, SLOW)])),
+            asyncio.ensure_future(writer.add_many([visit_to(site, "waiting")])),
+        ]
+        await asyncio.sleep(0.3)
+        os.kill(first, signal.SIGKILL)
+        for lost in await asyncio.gather(*storing, return_exceptions=True):
+            assert isinstance(lost, StorageUnavailable)
+            assert lost.maybe_stored
+        await writer.add_many([visit_to(site, "after")])  # a new child
+        assert writer.pid not in (None, first)
+        await writer.close()
+
+    asyncio.run(killed_while_storing())
+
+    assert stored_urls(sqlite_url) == ["https://example.com/after"]
+
+
+def batch_sizes(sqlite_url: str) -> list[int]:
+    return [int(line) for line in batch_sizes_file(sqlite_url).read_text().split()]

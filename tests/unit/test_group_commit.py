@@ -259,9 +259,23 @@ def test_closing_writes_every_queued_visit_and_waits_for_the_write_in_progress(
     assert len(visits.urls) == 50
 
 
+def answered_in(
+    log: list[str], writer: GroupCommitWriter
+) -> Callable[[int], Coroutine[Any, Any, None]]:
+    """Submits visit ``n`` and notes in ``log`` when it is answered."""
+
+    async def send(n: int) -> None:
+        await writer.submit(visit(n))
+        log.append(f"answered {n}")
+
+    return send
+
+
 class LoggedBatches:
     """Batches stored on the event loop itself, each noted in ``log`` as it starts; the first
     waits for ``gate``."""
+
+    depth = 1
 
     def __init__(self, log: list[str]) -> None:
         self.log = log
@@ -288,10 +302,7 @@ def test_the_next_batch_goes_to_the_writer_before_the_last_ones_requests_are_ans
         batches = LoggedBatches(log)
         writer = GroupCommitWriter(batches, flush_after=0)
         await writer.start()
-
-        async def send(n: int) -> None:
-            await writer.submit(visit(n))
-            log.append(f"answered {n}")
+        send = answered_in(log, writer)
 
         first = [asyncio.ensure_future(send(n)) for n in (1, 2)]
         while not log:
@@ -307,6 +318,82 @@ def test_the_next_batch_goes_to_the_writer_before_the_last_ones_requests_are_ans
     assert log[:2] == ["writing 1 2", "writing 3 4"]
     assert sorted(log[2:4]) == ["answered 1", "answered 2"]
     assert sorted(log[4:]) == ["answered 3", "answered 4"]
+
+
+class GatedBatches:
+    """A writer that takes ``depth`` batches at once, as a writer process does: each batch is
+    noted in ``log`` as it arrives and stored when the test opens its gate."""
+
+    def __init__(self, log: list[str], depth: int) -> None:
+        self.log, self.depth = log, depth
+        self.gates: list[asyncio.Event] = []
+        self.in_flight = self.most_in_flight = 0
+
+    async def open(self) -> None:
+        return None
+
+    async def add_many(self, visits: Sequence[Visit]) -> None:
+        self.log.append("writing " + " ".join(visit.url.rsplit("/", 1)[1] for visit in visits))
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        self.in_flight += len(visits)
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await gate.wait()
+        finally:
+            self.in_flight -= len(visits)
+
+    async def close(self) -> None:
+        return None
+
+
+def test_with_a_deeper_writer_the_next_batch_goes_out_while_one_is_written() -> None:
+    """Each answer still comes only after its own batch is stored, whatever the order."""
+    log: list[str] = []
+
+    async def main() -> None:
+        batches = GatedBatches(log, depth=2)
+        writer = GroupCommitWriter(batches, flush_after=0)
+        await writer.start()
+        send = answered_in(log, writer)
+
+        first = [asyncio.ensure_future(send(n)) for n in (1, 2)]
+        while len(batches.gates) < 1:
+            await asyncio.sleep(0)
+        second = [asyncio.ensure_future(send(n)) for n in (3, 4)]
+        while len(batches.gates) < 2:
+            await asyncio.sleep(0)
+        third = [asyncio.ensure_future(send(5))]
+        await asyncio.sleep(0.01)
+        assert log == ["writing 1 2", "writing 3 4"]  # 5 waits: two batches are in flight
+        batches.gates[1].set()
+        await asyncio.gather(*second)
+        # The freed place went to 5 before 3 and 4 were answered; 1 and 2 still wait.
+        assert log == ["writing 1 2", "writing 3 4", "writing 5", "answered 3", "answered 4"]
+        assert not any(task.done() for task in first)
+        for gate in batches.gates:
+            gate.set()
+        await asyncio.gather(*first, *third)
+        await writer.close()
+
+    asyncio.run(main())
+    assert sorted(log[5:]) == ["answered 1", "answered 2", "answered 5"]
+
+
+def test_the_visits_in_flight_together_never_exceed_the_batch_cap() -> None:
+    async def main() -> int:
+        batches = GatedBatches([], depth=8)
+        writer = GroupCommitWriter(batches, flush_after=0, max_batch=10)
+        await writer.start()
+        pending = [asyncio.ensure_future(writer.submit(visit(n))) for n in range(100)]
+        while not all(task.done() for task in pending):
+            for gate in batches.gates:
+                gate.set()
+            await asyncio.sleep(0)
+        await writer.close()
+        return batches.most_in_flight
+
+    assert asyncio.run(main()) == 10
 
 
 def test_a_cancelled_request_whose_visit_is_still_queued_stores_nothing(

@@ -9,9 +9,10 @@ sent while it was busy and stores them in one transaction: group commit across w
 (PostgreSQL keeps a writer per worker: it locks per site, so they overlap.)
 
 The contract is ``WriterProcess``'s: a reply only once the batch is committed, or the error
-that says nothing of it was stored. When batches written together are refused, each is
-written on its own, so one worker's bad visit never sinks another's (its own group commit
-then halves its batch as usual). When the writer dies holding batches, whether they were
+that says nothing of it was stored; a worker may have several batches in flight, answered in
+order. When batches written together are refused, each is written on its own, so one
+worker's bad visit never sinks another's (its own group commit then halves its batch as
+usual). When the writer dies holding batches, whether they were
 committed is unknown: their workers answer ``503`` (``maybe_stored``) and write them no more.
 The process that started it starts another; workers reconnect on their next batch.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -31,24 +31,23 @@ import selectors
 import signal
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from adapters.ingest.writer_process import (
+    DEPTH,
     READY,
     START_TIMEOUT,
     STOP_TIMEOUT,
+    BatchChannel,
     BatchStore,
     StoreFactory,
     decode_batch,
     encode_batch,
     failed_to_start,
     frame,
-    receive_outcome,
-    refused,
-    send_frame,
-    store_batch,
+    store_together,
     take_frame,
 )
 from tracking_core.entities import Visit
@@ -153,9 +152,12 @@ class SharedWriter:
 class SharedWriterClient:
     """``VisitBatches`` through the shared writer: what a worker's group commit drives."""
 
+    depth = DEPTH
+
     def __init__(self, address: str) -> None:
         self.address = address
-        self._stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._channel: BatchChannel | None = None
+        self._connecting = asyncio.Lock()
 
     async def open(self) -> None:
         """Connect now if the writer listens; if not (it is being started again), the first
@@ -169,31 +171,30 @@ class SharedWriterClient:
         if not visits:
             return
         payload = encode_batch(visits)
-        reader, writer = await self._connected()
-        try:
-            await send_frame(writer, payload)
-        except OSError:
-            # The writer went away between batches: nothing of this one was sent.
-            self._drop()
-            reader, writer = await self._connected()
-            await send_frame(writer, payload)
-        await receive_outcome(reader, len(visits), forget=self._drop)
+        channel = await self._connected()
+        await channel.store(payload, len(visits))
 
     async def close(self) -> None:
-        self._drop()
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            channel.close()
 
-    async def _connected(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if self._stream is None:
-            try:
-                self._stream = await asyncio.open_unix_connection(self.address)
-            except OSError as error:
-                raise StorageUnavailable(f"the visit writer is not running: {error}") from error
-        return self._stream
+    async def _connected(self) -> BatchChannel:
+        if self._channel is not None and not self._channel.lost:
+            return self._channel
+        async with self._connecting:  # batches sent meanwhile wait for the same connection
+            if self._channel is None or self._channel.lost:
+                try:
+                    reader, writer = await asyncio.open_unix_connection(self.address)
+                except OSError as error:
+                    message = f"the visit writer is not running: {error}"
+                    raise StorageUnavailable(message) from error
+                self._channel = BatchChannel(reader, writer, on_lost=self._lost)
+            return self._channel
 
-    def _drop(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            stream[1].close()
+    def _lost(self, channel: BatchChannel) -> None:
+        if self._channel is channel:
+            self._channel = None
 
 
 def serve_shared(
@@ -215,6 +216,12 @@ def serve_shared(
     gc.freeze()  # as the serving processes do: shorter full collections
     control.send_bytes(pickle.dumps(READY))
     _Server(store, listener, control).run()
+
+
+def _whole_frames(received: bytearray) -> Iterator[bytes]:
+    """The whole batches in ``received``, in the order they came, taken out of it."""
+    while (payload := take_frame(received)) is not None:
+        yield payload
 
 
 def _listen(address: str) -> socket.socket:
@@ -261,7 +268,7 @@ class _Server:
             batches = [
                 (client, batch)
                 for client, received in list(self.received.items())
-                if (batch := take_frame(received)) is not None
+                for batch in _whole_frames(received)
             ]
             if batches:
                 self._store(batches)
@@ -292,22 +299,12 @@ class _Server:
         client.close()
 
     def _store(self, batches: list[tuple[socket.socket, bytes]]) -> None:
-        decoded = [(client, decode_batch(payload)) for client, payload in batches]
-        if len(decoded) == 1:
-            replies = [store_batch(self.store, decoded[0][1])]
-        else:
-            # In time order: each batch is, and the sessions are worked out hit by hit.
-            together = sorted(
-                itertools.chain.from_iterable(visits for _, visits in decoded),
-                key=lambda visit: visit.created_at,
-            )
-            reply = store_batch(self.store, together)
-            if refused(reply):
-                replies = [store_batch(self.store, visits) for _, visits in decoded]
-            else:
-                replies = [reply] * len(decoded)
-        for (client, _), reply in zip(decoded, replies, strict=True):
+        replies = store_together(self.store, [decode_batch(payload) for _, payload in batches])
+        answers: dict[socket.socket, list[bytes]] = {}
+        for (client, _), reply in zip(batches, replies, strict=True):
+            answers.setdefault(client, []).append(frame(pickle.dumps(reply)))
+        for client, frames in answers.items():
             try:
-                client.sendall(frame(pickle.dumps(reply)))
+                client.sendall(b"".join(frames))
             except OSError:  # its worker is gone
                 self._forget(client)

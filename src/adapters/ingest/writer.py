@@ -3,10 +3,17 @@
 ``await writer.submit(visit)`` returns once the transaction holding the visit has committed, or
 raises: ``StorageUnavailable`` (queue full, or no commit within the bounded wait: the visit is
 then never stored), ``VisitsRefused`` (the database refused this very visit). Batches are
-formed on the event loop and written, one at a time, through a ``VisitBatches``: a
-``WriterProcess`` that hands them to a child process, a ``SharedWriterClient`` that hands them
-to the writer process the server's workers share, or ``InThread``, the ``VisitRepository``
-port itself in a thread, so it works the same over SQL and in memory.
+formed on the event loop and written through a ``VisitBatches``: a ``WriterProcess`` that
+hands them to a child process, a ``SharedWriterClient`` that hands them to the writer process
+the server's workers share, or ``InThread``, the ``VisitRepository`` port itself in a thread,
+so it works the same over SQL and in memory.
+
+How many batches may be in flight at once is the ``VisitBatches``' ``depth``. ``InThread``
+takes one: arrivals form the next batch while it is written. A writer process takes several:
+when a write outlasts ``flush_after`` (PostgreSQL's take about 5 ms), what arrived meanwhile
+goes out then, and the writer finds it waiting in its socket when it is done, instead of
+waiting for the serving process to notice its reply and send more. Everything waiting there
+is stored in one transaction, so the batches stay as large as before.
 
 Why the event loop owns the queue: every decision about an entry (take it into a batch, give
 up on it after the wait, drop it when its request was cancelled) happens on one thread, so an
@@ -44,7 +51,11 @@ FAILURES_COUNT_FOR = 30.0
 
 class VisitBatches(Protocol):
     """What stores the batches: ``add_many`` as the ``VisitRepository`` port has it, awaited
-    on the event loop, one batch at a time; and a lifecycle."""
+    on the event loop; and a lifecycle."""
+
+    #: How many ``add_many`` calls may be in progress at once, each answered for its own
+    #: batch (the visits of all of them together never exceed the writer's ``max_batch``).
+    depth: int
 
     async def open(self) -> None: ...
 
@@ -55,6 +66,9 @@ class VisitBatches(Protocol):
 
 class InThread:
     """Batches stored by the repository itself, in a thread of their own."""
+
+    #: One at a time: a second batch is better gathered while the first is written.
+    depth = 1
 
     def __init__(self, visits: VisitRepository) -> None:
         self.visits = visits
@@ -106,8 +120,10 @@ class WriterStatus:
 class GroupCommitWriter:
     """Batches visits from concurrent requests into one transaction each.
 
-    ``flush_after`` (seconds) is how long the first visit of a batch may wait for company when
-    the writer is idle; while a write is in progress, arrivals simply form the next batch.
+    ``flush_after`` (seconds) is how long the first visit of a batch may wait for company.
+    While a write is in progress, arrivals form the next batch: it goes out when the write is
+    done or, if the ``VisitBatches``' depth allows another batch in flight, after
+    ``flush_after``, whichever is first.
     """
 
     def __init__(
@@ -128,8 +144,9 @@ class GroupCommitWriter:
         self._commit_timeout = commit_timeout
         self._queue: collections.deque[_Entry] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._writing: list[_Entry] = []
-        self._write_task: asyncio.Task[list[BaseException | None]] | None = None
+        #: The batches in flight, each with the task that writes it.
+        self._writing: dict[asyncio.Task[list[BaseException | None]], list[_Entry]] = {}
+        self._writing_count = 0
         self._flush_timer: asyncio.TimerHandle | None = None
         self._expiry_timer: asyncio.TimerHandle | None = None
         self._retry_at = 0.0
@@ -189,7 +206,7 @@ class GroupCommitWriter:
         return WriterStatus(
             queued=len(self._queue),
             capacity=self._max_queue,
-            writing=len(self._writing),
+            writing=self._writing_count,
             healthy=self._last_error is None or self._failure_is_stale(),
             last_error=self._last_error,
             committed=self._committed,
@@ -209,7 +226,7 @@ class GroupCommitWriter:
         if not self._queue:
             return
         self._arm_expiry()
-        if self._writing:
+        if len(self._writing) >= self._visits.depth or self._writing_count >= self._max_batch:
             return
         loop = self._running_loop()
         wait = self._retry_at - loop.time()
@@ -217,6 +234,9 @@ class GroupCommitWriter:
             self._write_batch()
             return
         if self._flush_timer is None:
+            # Not at the loop's next turn while a batch is in flight: a batch per turn cost
+            # the serving process more (a frame each) than the writer gained (SQLite, 1
+            # worker: 0.435 of the bare app vs 0.449, 4 alternating rounds).
             delay = max(wait, 0 if (now or self._closing) else self._flush_after)
             self._flush_timer = loop.call_later(delay, self._on_flush_timer)
 
@@ -235,7 +255,8 @@ class GroupCommitWriter:
             self._flush_timer = None
         batch: list[_Entry] = []
         queue = self._queue
-        while queue and len(batch) < self._max_batch:
+        room = self._max_batch - self._writing_count
+        while queue and len(batch) < room:
             entry = queue.popleft()
             if entry.state is _State.QUEUED:
                 entry.state = _State.WRITING
@@ -244,15 +265,17 @@ class GroupCommitWriter:
             self._schedule()
             self._wake_closer()
             return
-        self._writing = batch
         task = self._running_loop().create_task(
             _write(self._visits, [entry.visit for entry in batch])
         )
+        # Held here too: the loop keeps only a weak reference to a task.
+        self._writing[task] = batch
+        self._writing_count += len(batch)
         task.add_done_callback(self._on_written)
-        self._write_task = task  # the loop keeps only a weak reference to a task
 
-    def _on_written(self, done: asyncio.Future[list[BaseException | None]]) -> None:
-        batch, self._writing, self._write_task = self._writing, [], None
+    def _on_written(self, done: asyncio.Task[list[BaseException | None]]) -> None:
+        batch = self._writing.pop(done)
+        self._writing_count -= len(batch)
         try:
             outcomes = done.result()
         except BaseException as error:  # a bug in an adapter: every request learns of it

@@ -7,10 +7,13 @@ only encodes each visit as a tuple (``visit_codec``, about 2 µs), writes the ba
 child's socket, and learns of the answer on its event loop.
 
 The contract is the in-thread writer's: ``add_many`` returns once the batch is committed, or
-raises ``VisitsRefused`` / ``StorageUnavailable`` when nothing was stored. When the child
-dies with a batch in hand, whether it committed is unknown: that raises ``StorageUnavailable``
-with ``maybe_stored`` set, so the batch is answered 503 and not written twice; the next batch
-starts a new child.
+raises ``VisitsRefused`` / ``StorageUnavailable`` when nothing was stored. Several batches
+may be in flight (``DEPTH``): the child stores every batch waiting in its socket in one
+transaction and answers each, in the order they came; the serving process reads the answers
+in that order. When batches stored together are refused, each is stored on its own, so one
+batch's bad visit never sinks another's. When the child dies with batches in hand, whether
+they committed is unknown: each raises ``StorageUnavailable`` with ``maybe_stored`` set, so
+they are answered 503 and not written twice; the next batch starts a new child.
 
 The child ignores SIGINT and SIGTERM (they are sent to the whole process group; the server
 drains through the child before telling it to stop) and exits when its pipe closes, so it
@@ -20,8 +23,10 @@ never outlives a server killed with SIGKILL by more than the batch in hand.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import gc
+import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -43,6 +48,8 @@ log = logging.getLogger(__name__)
 START_TIMEOUT = 60.0
 #: How long a stopping child may take to finish and exit before it is killed.
 STOP_TIMEOUT = 10.0
+#: How many batches a serving process may have in flight to a writer at once.
+DEPTH = 8
 # The child's replies: a tuple whose first item is one of these.
 _READY, _STORED, _UNAVAILABLE = "ready", "stored", "unavailable"
 _REFUSED, _FAILED = "refused", "failed"
@@ -87,11 +94,6 @@ def take_frame(received: bytearray) -> bytes | None:
     return payload
 
 
-async def send_frame(writer: asyncio.StreamWriter, payload: bytes) -> None:
-    writer.write(frame(payload))
-    await writer.drain()
-
-
 async def receive_reply(reader: asyncio.StreamReader) -> Any:
     (size,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
     if size == -1:
@@ -99,21 +101,68 @@ async def receive_reply(reader: asyncio.StreamReader) -> Any:
     return pickle.loads(await reader.readexactly(size))  # noqa: S301 - our own writer's
 
 
-async def receive_outcome(
-    reader: asyncio.StreamReader, count: int, *, forget: Callable[[], None]
-) -> None:
-    """Wait for the writer's reply to a batch of ``count`` visits and raise what it says went
-    wrong. A writer lost meanwhile (``forget`` it) may have committed: ``maybe_stored``."""
-    try:
-        reply = await receive_reply(reader)
-    except (asyncio.IncompleteReadError, OSError) as error:
-        forget()
-        log.error("the visit writer went away while storing %d visits", count)
-        raise StorageUnavailable(
-            f"the visit writer stopped while storing: {error or 'no answer'}",
-            maybe_stored=True,
-        ) from error
-    raise_for(reply)
+class BatchChannel:
+    """Batches sent to a writer on a stream, and its replies read back in the same order.
+
+    One task reads the replies, so any number of batches may be in flight. When the stream
+    ends with batches unanswered, the writer may have committed them: each raises
+    ``StorageUnavailable`` with ``maybe_stored``, and ``on_lost`` is told.
+    """
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        on_lost: Callable[[BatchChannel], None],
+    ) -> None:
+        self._reader, self._writer, self._on_lost = reader, writer, on_lost
+        self._waiting: collections.deque[tuple[asyncio.Future[Any], int]] = collections.deque()
+        self.lost = False
+        self._replies = asyncio.get_running_loop().create_task(self._read_replies())
+
+    async def store(self, payload: bytes, count: int) -> None:
+        """Send a batch of ``count`` visits; return once it is committed, or raise."""
+        if self.lost:
+            raise StorageUnavailable("the visit writer stopped", maybe_stored=False)
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((reply, count))
+        self._writer.write(frame(payload))
+        with contextlib.suppress(OSError):  # the reader learns of it too, and answers
+            await self._writer.drain()
+        raise_for(await reply)
+
+    def send_stop(self) -> None:
+        """Tell the writer to finish and exit (an empty batch)."""
+        if not self.lost:
+            self._writer.write(frame(b""))
+
+    def close(self) -> None:
+        self._writer.close()
+
+    async def _read_replies(self) -> None:
+        try:
+            while True:
+                reply = await receive_reply(self._reader)
+                future, _ = self._waiting.popleft()
+                future.set_result(reply)
+        except (asyncio.IncompleteReadError, OSError, IndexError) as error:
+            self._lose(error)
+
+    def _lose(self, error: BaseException) -> None:
+        self.lost = True
+        self._writer.close()
+        waiting, self._waiting = self._waiting, collections.deque()
+        if waiting:
+            count = sum(count for _, count in waiting)
+            log.error("the visit writer went away while storing %d visits", count)
+        for future, _ in waiting:
+            future.set_exception(
+                StorageUnavailable(
+                    f"the visit writer stopped while storing: {error or 'no answer'}",
+                    maybe_stored=True,
+                )
+            )
+        self._on_lost(self)
 
 
 def encode_batch(visits: Sequence[Visit]) -> bytes:
@@ -125,21 +174,16 @@ def decode_batch(payload: bytes) -> list[Visit]:
 
 
 class _Child:
-    """A running child and the event loop's stream to it."""
+    """A running child and the event loop's channel to it."""
 
-    def __init__(
-        self, process: BaseProcess, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        self.process, self.reader, self.writer = process, reader, writer
+    def __init__(self, process: BaseProcess, channel: BatchChannel) -> None:
+        self.process, self.channel = process, channel
 
-    async def send(self, payload: bytes) -> None:
-        await send_frame(self.writer, payload)
-
-    async def receive(self) -> Any:
-        return await receive_reply(self.reader)
+    def running(self) -> bool:
+        return not self.channel.lost and self.process.is_alive()
 
     def discard(self) -> None:
-        self.writer.close()
+        self.channel.close()
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
@@ -148,11 +192,12 @@ class _Child:
 class WriterProcess:
     """``add_many`` through a child process running ``store_factory(database_url).add_many``.
 
-    It runs on the event loop: the batch goes out and its answer comes back on a socket the
-    loop watches, so no thread of the serving process waits for it (a thread would have to
-    win the GIL back from the busy loop, twice a batch). One batch at a time: the group
-    commit is its only caller.
+    It runs on the event loop: the batches go out and their answers come back on a socket
+    the loop watches, so no thread of the serving process waits for them (a thread would
+    have to win the GIL back from the busy loop, twice a batch).
     """
+
+    depth = DEPTH
 
     def __init__(self, database_url: str, store_factory: StoreFactory) -> None:
         self._database_url = database_url
@@ -160,6 +205,7 @@ class WriterProcess:
         # ``spawn``: forking a process that runs an event loop and threads is unsafe.
         self._context = multiprocessing.get_context("spawn")
         self._child: _Child | None = None
+        self._starting = asyncio.Lock()
 
     @property
     def pid(self) -> int | None:
@@ -177,23 +223,15 @@ class WriterProcess:
             return
         payload = encode_batch(visits)
         child = await self._started()
-        try:
-            await child.send(payload)
-        except OSError as error:
-            # It died between batches: nothing of this one was sent, so try a new child.
-            self._discard()
-            log.warning("the visit writer process had stopped (%s); starting another", error)
-            child = await self._started()
-            await child.send(payload)
-        await receive_outcome(child.reader, len(visits), forget=self._discard)
+        await child.channel.store(payload, len(visits))
 
     async def close(self) -> None:
         """Let the child finish and exit (the group commit has written everything by now)."""
         child, self._child = self._child, None
         if child is None:
             return
-        with contextlib.suppress(OSError):  # already gone
-            await child.send(b"")
+        with contextlib.suppress(StorageUnavailable, OSError):  # already gone
+            child.channel.send_stop()
         await asyncio.get_running_loop().run_in_executor(None, child.process.join, STOP_TIMEOUT)
         if child.process.is_alive():
             log.error("the visit writer process did not stop in time; killing it")
@@ -201,9 +239,17 @@ class WriterProcess:
 
     async def _started(self) -> _Child:
         child = self._child
-        if child is not None and child.process.is_alive():
+        if child is not None and child.running():
             return child
-        self._discard()
+        async with self._starting:  # batches sent meanwhile wait for the same child
+            child = self._child
+            if child is not None and child.running():
+                return child
+            self._discard()
+            self._child = await self._start()
+            return self._child
+
+    async def _start(self) -> _Child:
         ours, theirs = socket.socketpair()
         theirs_connection = multiprocessing.connection.Connection(theirs.detach())
         process = self._context.Process(
@@ -217,17 +263,23 @@ class WriterProcess:
         finally:
             theirs_connection.close()
         reader, writer = await asyncio.open_unix_connection(sock=ours)
-        child = _Child(process, reader, writer)
         try:
-            ready = await asyncio.wait_for(child.receive(), START_TIMEOUT)
+            ready = await asyncio.wait_for(receive_reply(reader), START_TIMEOUT)
         except (asyncio.IncompleteReadError, OSError, TimeoutError):
             ready = None
         if not ready or ready[0] != _READY:
-            child.discard()
+            writer.close()
+            if process.is_alive():
+                process.kill()
+            process.join()
             detail = ready[1] if ready else "it did not start"
             raise StorageUnavailable(f"cannot start the visit writer: {detail}")
-        self._child = child
-        return child
+        return _Child(process, BatchChannel(reader, writer, on_lost=self._lost))
+
+    def _lost(self, channel: BatchChannel) -> None:
+        child = self._child
+        if child is not None and child.channel is channel:
+            self._discard()
 
     def _discard(self) -> None:
         child, self._child = self._child, None
@@ -251,7 +303,9 @@ def raise_for(reply: tuple[Any, ...]) -> None:
 def serve(
     database_url: str, store_factory: StoreFactory, pipe: multiprocessing.connection.Connection
 ) -> None:
-    """The child: store each batch it is sent and answer how it went, until told to stop."""
+    """The child: store the batches it is sent and answer how each went, until told to stop.
+
+    Whatever has arrived while it was storing is stored together, in one transaction."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
@@ -261,18 +315,41 @@ def serve(
         return
     gc.freeze()  # as the serving process does (``create_app``): shorter full collections
     pipe.send_bytes(pickle.dumps(READY))
-    while True:
+    stopping = False
+    while not stopping:
+        payloads: list[bytes] = []
         try:
-            payload = pipe.recv_bytes()
-        except (EOFError, OSError):  # the server is gone
+            # Block for one batch, then take the others already waiting (the server sends
+            # each batch whole, so a readable pipe holds a whole one, or will at once).
+            while not payloads or pipe.poll(0):
+                payload = pipe.recv_bytes()
+                if not payload:
+                    stopping = True
+                    break
+                payloads.append(payload)
+        except (EOFError, OSError):  # the server is gone: it awaits no answer
             return
-        if not payload:
+        if not payloads:
             return
-        reply = store_batch(store, decode_batch(payload))
+        replies = store_together(store, [decode_batch(payload) for payload in payloads])
         try:
-            pipe.send_bytes(pickle.dumps(reply))
+            for reply in replies:
+                pipe.send_bytes(pickle.dumps(reply))
         except OSError:
             return
+
+
+def store_together(store: BatchStore, batches: Sequence[Sequence[Visit]]) -> list[tuple[Any, ...]]:
+    """Store ``batches`` in one transaction; the reply for each. When they are refused
+    together, each is stored on its own: one batch's bad visit never sinks another."""
+    if len(batches) == 1:
+        return [store_batch(store, batches[0])]
+    # In time order: each batch is, and the sessions are worked out hit by hit.
+    together = sorted(itertools.chain.from_iterable(batches), key=lambda visit: visit.created_at)
+    reply = store_batch(store, together)
+    if refused(reply):
+        return [store_batch(store, visits) for visits in batches]
+    return [reply] * len(batches)
 
 
 def store_batch(store: BatchStore, visits: Sequence[Visit]) -> tuple[Any, ...]:
