@@ -17,7 +17,7 @@ they are answered 503 and not written twice; the next batch starts a new child.
 
 The child ignores SIGINT and SIGTERM (they are sent to the whole process group; the server
 drains through the child before telling it to stop) and exits when its pipe closes, so it
-never outlives a server killed with SIGKILL by more than the batch in hand.
+never outlives a server killed with SIGKILL by more than the batches in hand.
 """
 
 from __future__ import annotations
@@ -122,8 +122,8 @@ class BatchChannel:
 
     async def store(self, payload: bytes, count: int) -> None:
         """Send a batch of ``count`` visits; return once it is committed, or raise."""
-        if self.lost:
-            raise StorageUnavailable("the visit writer stopped", maybe_stored=False)
+        if self.lost:  # nothing of this batch was sent
+            raise StorageUnavailable("the visit writer stopped")
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting.append((reply, count))
         self._writer.write(frame(payload))
@@ -145,7 +145,10 @@ class BatchChannel:
                 reply = await receive_reply(self._reader)
                 future, _ = self._waiting.popleft()
                 future.set_result(reply)
-        except (asyncio.IncompleteReadError, OSError, IndexError) as error:
+        except (asyncio.IncompleteReadError, OSError) as error:
+            self._lose(error)
+        except Exception as error:  # a reply it cannot read: trust nothing more from it
+            log.exception("unreadable reply from the visit writer")
             self._lose(error)
 
     def _lose(self, error: BaseException) -> None:
@@ -230,7 +233,7 @@ class WriterProcess:
         child, self._child = self._child, None
         if child is None:
             return
-        with contextlib.suppress(StorageUnavailable, OSError):  # already gone
+        with contextlib.suppress(OSError):  # already gone
             child.channel.send_stop()
         await asyncio.get_running_loop().run_in_executor(None, child.process.join, STOP_TIMEOUT)
         if child.process.is_alive():
