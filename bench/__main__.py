@@ -246,14 +246,18 @@ def peak_rss(server: servers.Server) -> Iterator[Callable[[], tuple[float, float
         sampler.join()
 
 
+def print_heading(header: str) -> None:
+    """A table's column names, underlined."""
+    print(header)
+    print("-" * len(header))
+
+
 def print_table(product: dict[tuple[str, int], Measured]) -> None:
     print()
-    header = (
+    print_heading(
         f"{'':22} {'bare/s':>8} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} "
         f"{'p99@half':>9} {'RSS MB':>7} {'all/w':>6} {'204s':>9} {'rows':>9}"
     )
-    print(header)
-    print("-" * len(header))
     for (name, workers), m in product.items():
         half = f"{m.half_p99_ms:7.2f}ms" if m.half_p99_ms is not None else ""
         check = "" if m.s204 == m.rows else "  <-- MISMATCH"
@@ -274,12 +278,10 @@ def print_table(product: dict[tuple[str, int], Measured]) -> None:
 
 def print_cpu(product: dict[tuple[str, int], Measured]) -> None:
     print("\nCPU time per beacon, in µs, all processes (median of the runs):")
-    header = (
+    print_heading(
         f"{'':34} {'serving':>8} {'writers':>8} {'database':>9} {'load gen.':>10} "
         f"{'total':>7} {'cores busy':>11} {'machine':>8}"
     )
-    print(header)
-    print("-" * len(header))
     for (name, workers), m in product.items():
         for label, use in (("bare", m.bare_cpu_use), ("product", m.cpu_use)):
             if use is None:

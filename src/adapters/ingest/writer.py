@@ -146,6 +146,7 @@ class GroupCommitWriter:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: The batches in flight, each with the task that writes it.
         self._writing: dict[asyncio.Task[list[BaseException | None]], list[_Entry]] = {}
+        #: Their visits, counted as they come and go: ``_schedule`` runs for every request.
         self._writing_count = 0
         self._flush_timer: asyncio.TimerHandle | None = None
         self._expiry_timer: asyncio.TimerHandle | None = None
